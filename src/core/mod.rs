@@ -1,0 +1,13 @@
+//! The numeric core, one module per pipeline stage:
+//! ingest -> rfm -> embed -> cluster -> evaluate -> present (tsne, personas, roi).
+
+pub mod cluster;
+pub mod embed;
+pub mod evaluate;
+pub mod generate;
+pub mod ingest;
+pub mod personas;
+pub mod pipeline;
+pub mod rfm;
+pub mod roi;
+pub mod tsne;
