@@ -4,6 +4,7 @@
 pub mod cluster;
 pub mod embed;
 pub mod evaluate;
+pub mod export;
 pub mod generate;
 pub mod ingest;
 pub mod personas;

@@ -1,0 +1,102 @@
+//! Charts: plotly figures built in Rust, drawn by plotly.js served from our own files.
+//!
+//! plotly.js (4.8 MB) is loaded on first use, not with the page, so the start screen appears at
+//! once; every chart awaits the same load.
+
+use std::cell::RefCell;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use plotly::Plot;
+use wasm_bindgen::{JsCast, JsValue, closure::Closure};
+use wasm_bindgen_futures::JsFuture;
+
+const PLOTLY_SCRIPT: &str = "plotly.min.js";
+
+thread_local! {
+    static PLOTLY_LOADED: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
+}
+
+/// Resolves once `window.Plotly` exists, injecting its script the first time.
+async fn plotly_loaded() -> Result<(), String> {
+    let promise = PLOTLY_LOADED.with(|cell| {
+        cell.borrow_mut()
+            .get_or_insert_with(|| {
+                js_sys::Promise::new(&mut |resolve, reject| {
+                    let document = web_sys::window().and_then(|w| w.document());
+                    let Some(document) = document else {
+                        let _ = reject.call1(&JsValue::NULL, &"no document".into());
+                        return;
+                    };
+                    let script = document
+                        .create_element("script")
+                        .expect("creating a script element cannot fail");
+                    let _ = script.set_attribute("src", PLOTLY_SCRIPT);
+                    let on_load = Closure::once_into_js(move || {
+                        let _ = resolve.call0(&JsValue::NULL);
+                    });
+                    let on_error = Closure::once_into_js(move || {
+                        let _ = reject.call1(&JsValue::NULL, &"plotly.js failed to load".into());
+                    });
+                    let script: web_sys::HtmlScriptElement = script.unchecked_into();
+                    script.set_onload(Some(on_load.unchecked_ref()));
+                    script.set_onerror(Some(on_error.unchecked_ref()));
+                    let _ = document.head().map(|h| h.append_child(&script));
+                })
+            })
+            .clone()
+    });
+    JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(super::worker_client::describe_js_error)
+}
+
+/// A plotly chart that redraws whenever the signals read by `figure` change.
+#[component]
+pub fn Chart(
+    /// Unique DOM id of the chart's container.
+    #[prop(into)]
+    id: String,
+    figure: impl Fn() -> Plot + 'static,
+    #[prop(optional, into)] class: Option<String>,
+) -> impl IntoView {
+    let target = id.clone();
+    Effect::new(move |_| {
+        let mut plot = figure();
+        plot.set_configuration(
+            plotly::Configuration::new()
+                .responsive(true)
+                .display_logo(false),
+        );
+        let target = target.clone();
+        spawn_local(async move {
+            match plotly_loaded().await {
+                Ok(()) => plotly::bindings::react(&target, &plot).await,
+                Err(e) => web_sys::console::error_1(&e.into()),
+            }
+        });
+    });
+    view! { <div id=id class=class.unwrap_or_else(|| "chart".into())></div> }
+}
+
+/// Cluster colours: colour-blind-safe (Okabe-Ito), in cluster order.
+pub const CLUSTER_COLOURS: [&str; 10] = [
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
+    "#999999", "#882255",
+];
+
+pub fn cluster_colour(cluster: usize) -> &'static str {
+    CLUSTER_COLOURS[cluster % CLUSTER_COLOURS.len()]
+}
+
+/// Layout shared by every chart: transparent background and the theme's text colour.
+pub fn base_layout(title: &str, dark: bool) -> plotly::Layout {
+    let text = if dark { "#e6e9ef" } else { "#1c2330" };
+    plotly::Layout::new()
+        .title(plotly::common::Title::with_text(title))
+        .paper_background_color("rgba(0,0,0,0)")
+        .plot_background_color("rgba(0,0,0,0)")
+        .font(plotly::common::Font::new().color(text))
+        .margin(plotly::layout::Margin::new().left(60).right(20).top(50).bottom(50))
+}

@@ -1,0 +1,212 @@
+//! The dashboard: a toolbar (clusters shown, filter, customer lookup, downloads), tabs, and the
+//! views. Everything here is derived from the report; nothing is recomputed but the cheap
+//! per-cluster profiles, personas and the ROI scenario.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use super::downloads::download;
+use crate::core::export::{labels_csv, statistics_csv};
+use super::state::{AppState, Tab};
+use super::views;
+use crate::core::personas::{ClusterProfile, Persona, cluster_profiles, personas};
+use crate::core::pipeline::Report;
+
+/// What every view reads: the report, the chosen variant's labels and their personas.
+#[derive(Clone, PartialEq)]
+pub struct Segmentation {
+    pub report: Arc<Report>,
+    pub variant: usize,
+    pub labels: Arc<Vec<usize>>,
+    pub k: usize,
+    pub profiles: Arc<Vec<ClusterProfile>>,
+    pub personas: Arc<Vec<Persona>>,
+}
+
+impl Segmentation {
+    pub fn cluster_name(&self, cluster: usize) -> String {
+        self.personas.get(cluster).map(|p| format!("{cluster}: {}", p.name)).unwrap_or_else(|| cluster.to_string())
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct DashboardContext {
+    pub segmentation: Memo<Option<Segmentation>>,
+    /// Customers (indices into the report) that pass the cluster filter.
+    pub visible: Memo<Arc<Vec<usize>>>,
+}
+
+#[component]
+pub fn Dashboard() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let segmentation = Memo::new(move |_| {
+        let report = state.report.get()?;
+        let variant = state.variant.get().min(report.variants.len().saturating_sub(1));
+        let labels = report.variants.get(variant)?.labels.clone();
+        let k = report.options.k;
+        let profiles = cluster_profiles(report.features().view(), &labels, k);
+        let personas = personas(&profiles);
+        Some(Segmentation { report, variant, labels: Arc::new(labels), k, profiles: Arc::new(profiles), personas: Arc::new(personas) })
+    });
+    let visible = Memo::new(move |_| {
+        let filter = state.cluster_filter.get();
+        Arc::new(segmentation.with(|s| {
+            s.as_ref()
+                .map(|s| (0..s.labels.len()).filter(|&i| filter.is_none_or(|c| s.labels[i] == c)).collect())
+                .unwrap_or_default()
+        }))
+    });
+    provide_context(DashboardContext { segmentation, visible });
+
+    view! {
+        <section class="dashboard" data-testid="dashboard">
+            <Toolbar />
+            <nav class="tabs" role="tablist" aria-label="Dashboard views">
+                {Tab::ALL
+                    .into_iter()
+                    .map(|tab| {
+                        view! {
+                            <button
+                                role="tab"
+                                data-testid=format!("tab-{}", tab.label().to_lowercase())
+                                aria-selected=move || (state.tab.get() == tab).to_string()
+                                class:active=move || state.tab.get() == tab
+                                on:click=move |_| state.tab.set(tab)
+                            >
+                                {tab.label()}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </nav>
+            <div class="tab-panel" role="tabpanel">
+                {move || match state.tab.get() {
+                    Tab::Overview => view! { <views::Overview /> }.into_any(),
+                    Tab::Segments => view! { <views::Segments /> }.into_any(),
+                    Tab::Distributions => view! { <views::Distributions /> }.into_any(),
+                    Tab::Profiles => view! { <views::Profiles /> }.into_any(),
+                    Tab::Map => view! { <views::Map /> }.into_any(),
+                    Tab::Models => view! { <views::Models /> }.into_any(),
+                    Tab::Validation => view! { <views::Validation /> }.into_any(),
+                    Tab::Roi => view! { <views::Roi /> }.into_any(),
+                }}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn Toolbar() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let ctx = expect_context::<DashboardContext>();
+    let variant_options = move || {
+        state.report.with(|r| {
+            r.as_ref()
+                .map(|r| {
+                    r.variants
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| {
+                            let label = if i == r.winner { format!("{} (winner)", v.name) } else { v.name.clone() };
+                            view! { <option value=i.to_string() selected=move || state.variant.get() == i>{label}</option> }
+                        })
+                        .collect_view()
+                })
+        })
+    };
+    let cluster_options = move || {
+        ctx.segmentation.with(|s| {
+            s.as_ref().map(|s| {
+                (0..s.k)
+                    .map(|c| {
+                        let name = s.cluster_name(c);
+                        view! { <option value=c.to_string() selected=move || state.cluster_filter.get() == Some(c)>{name}</option> }
+                    })
+                    .collect_view()
+            })
+        })
+    };
+    let lookup_result = move || {
+        let query = state.lookup.get();
+        let query = query.trim();
+        if query.is_empty() {
+            return None;
+        }
+        ctx.segmentation.with(|s| {
+            let s = s.as_ref()?;
+            let found = s.report.customers.iter().position(|c| c.id == query);
+            Some(match found {
+                Some(i) => {
+                    let c = &s.report.customers[i];
+                    format!(
+                        "Customer {}: recency {} days, {} invoices, {:.2} spent · RFM {}{}{} ({}) · cluster {}",
+                        c.id, c.recency, c.frequency, c.monetary, c.r_score, c.f_score, c.m_score, c.segment, s.cluster_name(s.labels[i])
+                    )
+                }
+                None => format!("No customer with id \"{query}\"."),
+            })
+        })
+    };
+    let download_customers = move |_| {
+        ctx.segmentation.with_untracked(|s| {
+            if let Some(s) = s {
+                let csv = labels_csv(&s.report, &ctx.visible.get_untracked());
+                download("rfm-studio-customers.csv", "text/csv", &csv);
+            }
+        })
+    };
+    let download_statistics = move |_| {
+        state.report.with_untracked(|r| {
+            if let Some(r) = r {
+                download("rfm-studio-statistics.csv", "text/csv", &statistics_csv(r));
+            }
+        })
+    };
+    let download_report = move |_| {
+        state.report.with_untracked(|r| {
+            if let Some(r) = r {
+                let json = serde_json::to_string_pretty(r.as_ref()).unwrap_or_default();
+                download("rfm-studio-report.json", "application/json", &json);
+            }
+        })
+    };
+    view! {
+        <div class="toolbar">
+            <span class="source">{state.source_name()}</span>
+            <label>
+                "Clusters from "
+                <select data-testid="variant" on:change=move |ev| {
+                    if let Ok(i) = event_target_value(&ev).parse() {
+                        state.variant.set(i);
+                        state.cluster_filter.set(None);
+                    }
+                }>{variant_options}</select>
+            </label>
+            <label>
+                "Show "
+                <select data-testid="cluster-filter" on:change=move |ev| state.cluster_filter.set(event_target_value(&ev).parse().ok())>
+                    <option value="all" selected=move || state.cluster_filter.get().is_none()>"all clusters"</option>
+                    {cluster_options}
+                </select>
+            </label>
+            <label>
+                "Customer "
+                <input
+                    type="search"
+                    placeholder="id, e.g. 12347"
+                    data-testid="lookup"
+                    prop:value=move || state.lookup.get()
+                    on:input=move |ev| state.lookup.set(event_target_value(&ev))
+                />
+            </label>
+            <span class="downloads">
+                <button on:click=download_customers data-testid="download-customers">"Customers CSV"</button>
+                <button on:click=download_statistics>"Statistics CSV"</button>
+                <button on:click=download_report>"Report JSON"</button>
+                <button class="ghost" on:click=move |_| state.back_to_start()>"New file"</button>
+            </span>
+        </div>
+        {move || lookup_result().map(|text| view! { <p class="lookup-result" data-testid="lookup-result">{text}</p> })}
+    }
+}

@@ -1,0 +1,60 @@
+// Shared setup for the end-to-end tests: Debian's Chromium driven by playwright-core, the built
+// app served on loopback, and a record of every request and console message.
+import { chromium } from "playwright-core";
+import { mkdtemp, mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { serve } from "./static-server.mjs";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const REPO = join(HERE, "..", "..");
+export const ARTIFACTS = join(HERE, "artifacts");
+export const SHARED = join(REPO, "..", "shared");
+
+const CHROMIUM_ARGS = [
+  "--headless=new",
+  "--no-sandbox",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+/** Starts the server and a fresh browser profile; returns handles and the request log. */
+export async function openApp({ webgpu = false } = {}) {
+  const server = await serve(join(REPO, "dist"));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const profile = await mkdtemp(join(tmpdir(), "rfm-e2e-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: webgpu ? [...CHROMIUM_ARGS, "--enable-unsafe-webgpu"] : CHROMIUM_ARGS,
+    viewport: { width: 1366, height: 900 },
+  });
+  const requests = [];
+  const problems = [];
+  context.on("request", (r) => requests.push(r.url()));
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("worker", (w) => w.on("console", (m) => m.type() === "error" && problems.push(`worker console error: ${m.text()}`)));
+  await mkdir(ARTIFACTS, { recursive: true });
+  const close = async () => {
+    await context.close();
+    await new Promise((ok) => server.close(ok));
+  };
+  return { origin, context, page, requests, problems, close };
+}
+
+/** Requests whose origin is not the app's own (data: and blob: URLs stay on the device). */
+export function foreignRequests(requests, origin) {
+  return requests.filter((u) => !u.startsWith(origin + "/") && !/^(data|blob):/.test(u));
+}
+
+export async function screenshot(page, name) {
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}

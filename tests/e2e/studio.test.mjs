@@ -1,0 +1,153 @@
+// End-to-end flows of the studio in headless Chromium: demo to dashboard with every view,
+// the real Online Retail II sheet, a malformed file, cancel, offline reload, privacy.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { openApp, foreignRequests, screenshot, SHARED } from "./browser.mjs";
+
+const TABS = ["overview", "segments", "distributions", "profiles", "map", "models", "validation", "roi"];
+const REAL_SHEET = join(SHARED, "data", "online_retail_II_2009_2010.csv.gz");
+
+async function ready(app) {
+  await app.page.goto(app.origin + "/");
+  await app.page.getByTestId("worker-status").filter({ hasText: /^(WebGPU|CPU):/ }).waitFor({ timeout: 60_000 });
+}
+
+async function waitForDashboard(page, timeout) {
+  const started = Date.now();
+  await page.getByTestId("dashboard").waitFor({ timeout });
+  return (Date.now() - started) / 1000;
+}
+
+async function visitEveryView(app, prefix) {
+  for (const tab of TABS) {
+    await app.page.getByTestId(`tab-${tab}`).click();
+    // Charts are drawn asynchronously by plotly.js once it has loaded.
+    await app.page.waitForFunction(() => [...document.querySelectorAll(".chart")].every((c) => c.querySelector(".main-svg")), null, { timeout: 30_000 });
+    await screenshot(app.page, `${prefix}-${tab}`);
+  }
+}
+
+async function heapMb(page) {
+  return page.evaluate(() => (performance.memory ? performance.memory.usedJSHeapSize / 1e6 : NaN));
+}
+
+test("demo: from the start screen to a full dashboard, every view renders", async () => {
+  const app = await openApp();
+  try {
+    await ready(app);
+    await screenshot(app.page, "start");
+    const started = Date.now();
+    await app.page.getByTestId("demo").click();
+    await app.page.getByTestId("running").waitFor();
+    await screenshot(app.page, "running");
+    await waitForDashboard(app.page, 600_000);
+    console.log(`demo: drop-to-dashboard ${((Date.now() - started) / 1000).toFixed(1)} s, JS heap ${(await heapMb(app.page)).toFixed(1)} MB`);
+    await visitEveryView(app, "demo");
+    // Filter, lookup and dark mode.
+    await app.page.getByTestId("tab-profiles").click();
+    await app.page.getByTestId("cluster-filter").selectOption({ index: 1 });
+    await screenshot(app.page, "demo-profiles-filtered");
+    const firstId = (await app.page.getByTestId("top-customers").locator("tbody tr td").first().textContent()).trim();
+    await app.page.getByTestId("lookup").fill(firstId);
+    await app.page.getByTestId("lookup-result").filter({ hasText: `Customer ${firstId}` }).waitFor();
+    await app.page.getByTestId("theme-toggle").click();
+    await app.page.getByTestId("tab-map").click();
+    await app.page.waitForFunction(() => document.querySelector("#tsne-map .main-svg"));
+    await screenshot(app.page, "demo-map-dark");
+    assert.equal(await app.page.evaluate(() => document.documentElement.dataset.theme), "dark");
+    assert.deepEqual(app.problems, []);
+    assert.deepEqual(foreignRequests(app.requests, app.origin), []);
+  } finally {
+    await app.close();
+  }
+});
+
+test("the real Online Retail II 2009-2010 sheet gives 4,312 customers", { skip: !existsSync(REAL_SHEET) && "../shared is absent" }, async () => {
+  const app = await openApp();
+  try {
+    await ready(app);
+    const started = Date.now();
+    await app.page.getByTestId("file-input").setInputFiles(REAL_SHEET);
+    await app.page.getByTestId("preview").waitFor({ timeout: 60_000 });
+    await screenshot(app.page, "real-preview");
+    await app.page.getByTestId("run").click();
+    await waitForDashboard(app.page, 900_000);
+    console.log(`real sheet: drop-to-dashboard ${((Date.now() - started) / 1000).toFixed(1)} s, JS heap ${(await heapMb(app.page)).toFixed(1)} MB`);
+    const kpis = await app.page.getByTestId("kpis").textContent();
+    assert.match(kpis, /Customers\s*4,312/);
+    await visitEveryView(app, "real");
+    assert.deepEqual(app.problems, []);
+    assert.deepEqual(foreignRequests(app.requests, app.origin), []);
+  } finally {
+    await app.close();
+  }
+});
+
+test("a malformed file shows its error and the app stays usable", async () => {
+  const app = await openApp();
+  try {
+    await ready(app);
+    await app.page.getByTestId("file-input").setInputFiles({ name: "garbage.csv", mimeType: "text/csv", buffer: Buffer.from([0, 1, 2, 3, 255, 254, 0, 7, 9, 0, 0, 1]) });
+    const error = app.page.getByTestId("error");
+    await error.waitFor({ timeout: 60_000 });
+    assert.match(await error.textContent(), /binary data/);
+    await screenshot(app.page, "malformed");
+    await app.page.getByTestId("file-input").setInputFiles({ name: "ok.csv", mimeType: "text/csv", buffer: Buffer.from("customer,recency,frequency,monetary\n1,3,2,10\n2,30,1,5\n") });
+    await app.page.getByTestId("preview").waitFor({ timeout: 60_000 });
+  } finally {
+    await app.close();
+  }
+});
+
+test("cancel stops a run and leaves the app usable", async () => {
+  const app = await openApp();
+  try {
+    await ready(app);
+    await app.page.getByTestId("demo").click();
+    await app.page.getByTestId("running").waitFor();
+    await app.page.getByTestId("cancel").click();
+    await app.page.getByTestId("dropzone").waitFor();
+    assert.match(await app.page.getByTestId("error").textContent(), /cancelled/);
+    // A fresh worker answers again.
+    await app.page.getByTestId("worker-status").filter({ hasText: /^(WebGPU|CPU):/ }).waitFor({ timeout: 60_000 });
+  } finally {
+    await app.close();
+  }
+});
+
+test("after a first visit the app loads with no network", async () => {
+  const app = await openApp();
+  try {
+    await ready(app);
+    await app.page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    // The first visit is not controlled by the new service worker until a reload.
+    await app.page.reload();
+    await app.page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await app.context.setOffline(true);
+    await app.page.reload();
+    await app.page.getByTestId("privacy").waitFor();
+    await app.page.getByTestId("worker-status").filter({ hasText: /^(WebGPU|CPU):/ }).waitFor({ timeout: 60_000 });
+    await screenshot(app.page, "offline");
+  } finally {
+    await app.context.setOffline(false);
+    await app.close();
+  }
+});
+
+test("with WebGPU enabled the worker reports the adapter it found", async () => {
+  const app = await openApp({ webgpu: true });
+  try {
+    await ready(app);
+    const badge = (await app.page.getByTestId("worker-status").textContent()).trim();
+    console.log(`WebGPU probe with --enable-unsafe-webgpu: ${badge}`);
+    // Headless Chromium offers SwiftShader, a software fallback: the studio trains on CPU.
+    assert.match(badge, /^(WebGPU: .+|CPU: WebGPU adapter is a software fallback.*|CPU: WebGPU unavailable)$/);
+    assert.deepEqual(app.problems, []);
+  } finally {
+    await app.close();
+  }
+});
