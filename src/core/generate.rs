@@ -1,1 +1,676 @@
-//! (stage under construction)
+//! A deterministic generator of Online-Retail-II-shaped transactions (demo data, tests and
+//! benchmarks at any size).
+//!
+//! The shape follows the real 2009-2011 file: ~22% of rows without a customer id ("guest"
+//! invoices with retail prices and a few zero-price lines), ~2% cancellation rows (invoice
+//! "C...", negative quantity, copying lines of an earlier invoice of the same customer), ~1%
+//! exact duplicate lines, non-product stock codes (POST, M, C2, DOT, BANK CHARGES) among the
+//! products, descriptions with commas and quotes, Zipf-like product popularity, log-normal
+//! prices, customer activity and basket sizes, and a churn model that makes recency
+//! right-skewed. Invoice lines are drawn from a generator seeded per invoice, so a
+//! cancellation can copy the lines of its source invoice without storing any rows: memory
+//! grows with invoices, not rows.
+
+use std::io::Write;
+
+use rand::{Rng, SeedableRng};
+use rand_distr::{Binomial, Distribution, LogNormal};
+use rand_xoshiro::Xoshiro256Plus;
+
+/// Row count of the real two-sheet Online Retail II file.
+pub const REAL_ROWS: u64 = 1_067_371;
+const REAL_CUSTOMERS: f64 = 5_942.0;
+const FIRST_INVOICE: u64 = 489_434;
+const FIRST_CUSTOMER_ID: u32 = 12_346;
+/// 2009-12-01 .. 2011-12-09, the real file's span, in days.
+const SPAN_DAYS: u32 = 738;
+const PRODUCTS: usize = 4_000;
+const GUEST_SHARE: f64 = 0.22;
+const CANCELLATION_SHARE: f64 = 0.02;
+const DUPLICATE_LINE_SHARE: f64 = 0.01;
+
+pub const HEADER: [&str; 8] = [
+    "Invoice",
+    "StockCode",
+    "Description",
+    "Quantity",
+    "InvoiceDate",
+    "Price",
+    "Customer ID",
+    "Country",
+];
+
+const COUNTRIES: [&str; 20] = [
+    "United Kingdom",
+    "EIRE",
+    "Germany",
+    "France",
+    "Netherlands",
+    "Spain",
+    "Switzerland",
+    "Belgium",
+    "Portugal",
+    "Australia",
+    "Channel Islands",
+    "Italy",
+    "Norway",
+    "Sweden",
+    "Cyprus",
+    "Finland",
+    "Austria",
+    "Denmark",
+    "Japan",
+    "USA",
+];
+const ADJECTIVES: [&str; 24] = [
+    "VINTAGE",
+    "RED",
+    "WHITE",
+    "PINK",
+    "BLUE",
+    "IVORY",
+    "RETRO",
+    "FRENCH",
+    "REGENCY",
+    "HEART",
+    "SPOTTY",
+    "FLORAL",
+    "WOODEN",
+    "GLASS",
+    "ENAMEL",
+    "JUMBO",
+    "MINI",
+    "ASSORTED",
+    "CHRISTMAS",
+    "PARTY",
+    "ROSE",
+    "SKULL",
+    "STRAWBERRY",
+    "HANGING",
+];
+const NOUNS: [&str; 20] = [
+    "T-LIGHT HOLDER",
+    "CAKE CASES",
+    "LUNCH BAG",
+    "TEA TOWEL",
+    "MUG",
+    "DOORMAT",
+    "BUNTING",
+    "CANDLE",
+    "HOT WATER BOTTLE",
+    "ALARM CLOCK",
+    "PHOTO FRAME",
+    "CUSHION COVER",
+    "SHOPPING BAG",
+    "WALL ART",
+    "JAM MAKING SET",
+    "STORAGE TIN",
+    "LANTERN",
+    "NOTEBOOK",
+    "CAKE STAND",
+    "PURSE",
+];
+const PHRASES: [&str; 6] = [
+    "HOME SWEET HOME",
+    "KEEP CALM",
+    "LOVE",
+    "WELCOME",
+    "TEA TIME",
+    "OPEN",
+];
+/// Non-product lines: code, description, price (`None` = drawn per line), guest-only.
+const SPECIALS: [(&str, &str, Option<f64>, bool); 5] = [
+    ("POST", "POSTAGE", Some(18.0), false),
+    ("M", "Manual", None, false),
+    ("C2", "CARRIAGE", Some(50.0), false),
+    ("DOT", "DOTCOM POSTAGE", None, true),
+    ("BANK CHARGES", "Bank Charges", Some(15.0), false),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GeneratorConfig {
+    pub rows: u64,
+    pub seed: u64,
+    /// Registered customers; by default it scales with rows like the real file
+    /// (`5942 * (rows / 1067371)^0.45`, ~4,300 at the 2009-2010 sheet's 525k rows).
+    pub customers: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GenerationSummary {
+    pub rows: u64,
+    pub customers: u32,
+    pub invoices: u64,
+    pub guest_rows: u64,
+    pub cancellation_rows: u64,
+}
+
+struct Product {
+    code: String,
+    description: String,
+    price: f64,
+    pack: u32,
+    special: Option<usize>,
+}
+
+struct Customer {
+    id: u32,
+    country: usize,
+    basket_multiplier: f64,
+}
+
+struct Invoice {
+    minute: u32,
+    /// Index into the customers; `None` for a guest invoice.
+    customer: Option<u32>,
+    country: usize,
+    lines: u32,
+    /// For a cancellation: the invoice whose first `lines` lines it cancels.
+    cancels: Option<u32>,
+    /// Seed of the line generator (for a cancellation, that of the source invoice).
+    line_seed: u64,
+}
+
+/// Writes `config.rows` data rows (plus the header) as CSV.
+pub fn generate_transactions<W: Write>(
+    config: &GeneratorConfig,
+    out: W,
+) -> std::io::Result<GenerationSummary> {
+    let mut rng = Xoshiro256Plus::seed_from_u64(config.seed);
+    let rows = config.rows;
+    let (mut cancellation_rows, mut guest_rows) = (
+        (CANCELLATION_SHARE * rows as f64).round() as u64,
+        (GUEST_SHARE * rows as f64).round() as u64,
+    );
+    if cancellation_rows + guest_rows >= rows {
+        (cancellation_rows, guest_rows) = (0, 0);
+    }
+    let customer_rows = rows - cancellation_rows - guest_rows;
+    let wanted_customers = config.customers.unwrap_or_else(|| {
+        (REAL_CUSTOMERS * (rows as f64 / REAL_ROWS as f64).powf(0.45)).round() as u32
+    });
+    let customer_count = u64::from(wanted_customers.max(1)).min(customer_rows.max(1)) as u32;
+
+    let products = make_products(&mut rng);
+    let popularity = cumulative(&zipf_weights(&mut rng, products.len()));
+    let customers = make_customers(&mut rng, customer_count);
+    let mut invoices = customer_invoices(&mut rng, &customers, customer_rows);
+    let customer_invoice_count = invoices.len();
+    invoices.extend(guest_invoices(&mut rng, guest_rows));
+    invoices.extend(cancellations(
+        &mut rng,
+        &invoices[..customer_invoice_count],
+        cancellation_rows,
+    ));
+    // Invoice numbers follow time; ties keep generation order, which is itself seeded.
+    invoices.sort_by_key(|invoice| invoice.minute);
+
+    let days: Vec<String> = (0..=SPAN_DAYS).map(day_text).collect();
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(HEADER)?;
+    let mut fields = Fields::default();
+    let mut written = 0;
+    for (number, invoice) in invoices.iter().enumerate() {
+        let lines = invoice_lines(invoice, &products, &popularity, &customers);
+        let prefix = if invoice.cancels.is_some() { "C" } else { "" };
+        fields.invoice = format!("{prefix}{}", FIRST_INVOICE + number as u64);
+        fields.date = format!(
+            "{} {:02}:{:02}:00",
+            days[(invoice.minute / 1440) as usize],
+            invoice.minute / 60 % 24,
+            invoice.minute % 60
+        );
+        // As pandas exports the real workbook: a float id column because of the gaps.
+        fields.customer = invoice
+            .customer
+            .map(|c| format!("{}.0", customers[c as usize].id))
+            .unwrap_or_default();
+        for line in &lines {
+            let product = &products[line.product];
+            let description = if line.blank_description {
+                ""
+            } else {
+                product.description.as_str()
+            };
+            writer.write_record([
+                fields.invoice.as_str(),
+                product.code.as_str(),
+                description,
+                &line.quantity.to_string(),
+                fields.date.as_str(),
+                &price_text(line.price),
+                fields.customer.as_str(),
+                COUNTRIES[invoice.country],
+            ])?;
+        }
+        written += lines.len() as u64;
+    }
+    writer.flush()?;
+    Ok(GenerationSummary {
+        rows: written,
+        customers: customer_count,
+        invoices: invoices.len() as u64,
+        guest_rows,
+        cancellation_rows,
+    })
+}
+
+#[derive(Default)]
+struct Fields {
+    invoice: String,
+    date: String,
+    customer: String,
+}
+
+/// Prices as pandas writes floats: shortest form, whole numbers with ".0".
+fn price_text(price: f64) -> String {
+    if price.fract() == 0.0 {
+        format!("{price:.1}")
+    } else {
+        price.to_string()
+    }
+}
+
+fn day_text(day: u32) -> String {
+    let first = chrono::NaiveDate::from_ymd_opt(2009, 12, 1).unwrap_or_default();
+    (first + chrono::Duration::days(i64::from(day)))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+fn log_normal(rng: &mut Xoshiro256Plus, mu: f64, sigma: f64) -> f64 {
+    LogNormal::new(mu, sigma).map_or(mu.exp(), |distribution| distribution.sample(rng))
+}
+
+/// Trials until the first success (>= 1).
+fn geometric(rng: &mut Xoshiro256Plus, p: f64) -> u32 {
+    let u: f64 = rng.r#gen();
+    1 + ((1.0 - u).ln() / (1.0 - p).ln()).floor().clamp(0.0, 1e6) as u32
+}
+
+fn make_products(rng: &mut Xoshiro256Plus) -> Vec<Product> {
+    let regular = PRODUCTS - SPECIALS.len();
+    let mut codes: Vec<u32> = (10_002..90_215).collect();
+    for i in 0..regular {
+        let j = rng.gen_range(i..codes.len());
+        codes.swap(i, j);
+    }
+    let mut products: Vec<Product> = codes[..regular]
+        .iter()
+        .map(|&code| {
+            let suffix = if rng.gen_bool(0.18) {
+                char::from(b'A' + rng.gen_range(0..8u8)).to_string()
+            } else {
+                String::new()
+            };
+            let (a, b) = (
+                ADJECTIVES[rng.gen_range(0..ADJECTIVES.len())],
+                ADJECTIVES[rng.gen_range(0..ADJECTIVES.len())],
+            );
+            let noun = NOUNS[rng.gen_range(0..NOUNS.len())];
+            let phrase = PHRASES[rng.gen_range(0..PHRASES.len())];
+            let description = match rng.r#gen::<f64>() {
+                k if k < 0.07 => format!("{noun}, {a} {b}"),
+                k if k < 0.10 => format!("{a} {noun} \"{phrase}\""),
+                k if k < 0.115 => format!("{noun}, \"{phrase}\" DESIGN"),
+                k if k < 0.16 => format!("GRANNY'S {a} {noun}"),
+                k if k < 0.55 => format!("{a} {b} {noun}"),
+                _ => format!("{a} {noun}"),
+            };
+            let price =
+                ((log_normal(rng, 2.1f64.ln(), 0.8) * 20.0).round() / 20.0).clamp(0.06, 650.0);
+            let pack = [1, 1, 1, 1, 2, 2, 3, 4, 6, 12, 12, 24][rng.gen_range(0..12)];
+            Product {
+                code: format!("{code}{suffix}"),
+                description,
+                price,
+                pack,
+                special: None,
+            }
+        })
+        .collect();
+    products.extend(
+        SPECIALS
+            .iter()
+            .enumerate()
+            .map(|(index, (code, description, price, _))| Product {
+                code: code.to_string(),
+                description: description.to_string(),
+                price: price.unwrap_or(0.0),
+                pack: 1,
+                special: Some(index),
+            }),
+    );
+    products
+}
+
+/// Zipf-like popularity over a random rank order.
+fn zipf_weights(rng: &mut Xoshiro256Plus, n: usize) -> Vec<f64> {
+    let mut ranks: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        ranks.swap(i, rng.gen_range(0..=i));
+    }
+    ranks
+        .iter()
+        .map(|&rank| 1.0 / (rank as f64 + 15.0).powf(1.05))
+        .collect()
+}
+
+fn cumulative(weights: &[f64]) -> Vec<f64> {
+    let total: f64 = weights.iter().sum();
+    let mut running = 0.0;
+    weights
+        .iter()
+        .map(|w| {
+            running += w / total;
+            running
+        })
+        .collect()
+}
+
+fn pick(rng: &mut Xoshiro256Plus, cumulative: &[f64]) -> usize {
+    let u: f64 = rng.r#gen();
+    cumulative
+        .partition_point(|&c| c < u)
+        .min(cumulative.len() - 1)
+}
+
+fn make_customers(rng: &mut Xoshiro256Plus, count: u32) -> Vec<Customer> {
+    let id_range = (REAL_CUSTOMERS as u32).max(count);
+    let mut ids: Vec<u32> = (0..id_range).collect();
+    for i in 0..count as usize {
+        let j = rng.gen_range(i..ids.len());
+        ids.swap(i, j);
+    }
+    let mut ids: Vec<u32> = ids[..count as usize]
+        .iter()
+        .map(|offset| FIRST_CUSTOMER_ID + offset)
+        .collect();
+    ids.sort_unstable();
+    ids.into_iter()
+        .map(|id| {
+            let country = if rng.gen_bool(0.9) {
+                0
+            } else {
+                rng.gen_range(1..COUNTRIES.len())
+            };
+            let mut basket_multiplier = log_normal(rng, -0.5, 0.7);
+            if rng.gen_bool(0.004) {
+                basket_multiplier *= rng.gen_range(3.0..12.0); // wholesalers
+            }
+            Customer {
+                id,
+                country,
+                basket_multiplier,
+            }
+        })
+        .collect()
+}
+
+/// Splits `total` into `weights.len()` counts proportional to the weights (a multinomial draw
+/// by conditional binomials).
+fn multinomial(rng: &mut Xoshiro256Plus, total: u64, weights: &[f64]) -> Vec<u64> {
+    let mut remaining_weight: f64 = weights.iter().sum();
+    let mut remaining = total;
+    weights
+        .iter()
+        .enumerate()
+        .map(|(i, &w)| {
+            let draw = if i + 1 == weights.len() || remaining_weight <= 0.0 {
+                remaining
+            } else {
+                let p = (w / remaining_weight).clamp(0.0, 1.0);
+                Binomial::new(remaining, p).map_or(0, |binomial| binomial.sample(rng))
+            };
+            remaining -= draw;
+            remaining_weight -= w;
+            draw
+        })
+        .collect()
+}
+
+/// Heavy-tailed line counts, each >= 1, summing to `rows`.
+fn split_lines(rng: &mut Xoshiro256Plus, rows: u64, invoices: usize, sigma: f64) -> Vec<u64> {
+    let weights: Vec<f64> = (0..invoices).map(|_| log_normal(rng, 0.0, sigma)).collect();
+    multinomial(rng, rows - invoices as u64, &weights)
+        .into_iter()
+        .map(|extra| extra + 1)
+        .collect()
+}
+
+/// A business-hours minute on `day` (no Saturdays: the shop logs none).
+fn business_minute(rng: &mut Xoshiro256Plus, day: f64) -> u32 {
+    let mut day = day.clamp(0.0, f64::from(SPAN_DAYS)) as u32;
+    if (day + 1) % 7 == 5 {
+        day = if day > 0 { day - 1 } else { day + 1 };
+    }
+    let hour = (12.5 + 2.3 * rng.sample::<f64, _>(rand_distr::StandardNormal))
+        .round()
+        .clamp(7.0, 19.0) as u32;
+    day * 1440 + hour * 60 + rng.gen_range(0..60)
+}
+
+fn customer_invoices(rng: &mut Xoshiro256Plus, customers: &[Customer], rows: u64) -> Vec<Invoice> {
+    let count = customers.len() as u64;
+    if rows == 0 || count == 0 {
+        return Vec::new();
+    }
+    let invoice_count = (rows as f64 / 21.0)
+        .round()
+        .clamp(count as f64, rows as f64) as u64;
+    let activity: Vec<f64> = customers
+        .iter()
+        .map(|_| log_normal(rng, 0.0, 1.6).min(200.0))
+        .collect();
+    let per_customer = multinomial(rng, invoice_count - count, &activity);
+    let mut by_activity: Vec<usize> = (0..customers.len()).collect();
+    by_activity.sort_by(|&a, &b| activity[a].total_cmp(&activity[b]));
+    let mut activity_rank = vec![0.0; customers.len()];
+    for (rank, &customer) in by_activity.iter().enumerate() {
+        activity_rank[customer] = rank as f64 / (customers.len().max(2) - 1) as f64;
+    }
+    let lines = split_lines(rng, rows, invoice_count as usize, 0.9);
+    let span = f64::from(SPAN_DAYS);
+    let mut invoices = Vec::with_capacity(invoice_count as usize);
+    for (index, customer) in customers.iter().enumerate() {
+        // Active window: first purchase skewed early; light buyers churn more often.
+        let first = span * rng.r#gen::<f64>().powf(1.6);
+        let stays = rng.gen_bool(0.30 + 0.55 * activity_rank[index]);
+        let churn = first - 200.0 * (1.0 - rng.r#gen::<f64>()).ln();
+        let last = if stays {
+            span + 1.0
+        } else {
+            churn.min(span + 1.0)
+        }
+        .max(first + 1.0);
+        for _ in 0..=per_customer[index] {
+            let day = (first + rng.r#gen::<f64>() * (last - first)).floor();
+            invoices.push(Invoice {
+                minute: business_minute(rng, day),
+                customer: Some(index as u32),
+                country: customer.country,
+                lines: 0,
+                cancels: None,
+                line_seed: rng.r#gen(),
+            });
+        }
+    }
+    for (invoice, lines) in invoices.iter_mut().zip(lines) {
+        invoice.lines = lines as u32;
+    }
+    invoices
+}
+
+fn guest_invoices(rng: &mut Xoshiro256Plus, rows: u64) -> Vec<Invoice> {
+    if rows == 0 {
+        return Vec::new();
+    }
+    let count = (rows as f64 / 28.0).round().clamp(1.0, rows as f64) as usize;
+    split_lines(rng, rows, count, 1.0)
+        .into_iter()
+        .map(|lines| {
+            let day = rng.r#gen::<f64>() * f64::from(SPAN_DAYS + 1);
+            Invoice {
+                minute: business_minute(rng, day),
+                customer: None,
+                country: if rng.gen_bool(0.95) {
+                    0
+                } else {
+                    rng.gen_range(1..COUNTRIES.len())
+                },
+                lines: lines as u32,
+                cancels: None,
+                line_seed: rng.r#gen(),
+            }
+        })
+        .collect()
+}
+
+/// Cancellation invoices copying the first lines of random earlier customer invoices.
+fn cancellations(rng: &mut Xoshiro256Plus, sources: &[Invoice], rows: u64) -> Vec<Invoice> {
+    let mut remaining = rows;
+    let mut cancellations = Vec::new();
+    while remaining > 0 && !sources.is_empty() {
+        let source_index = rng.gen_range(0..sources.len());
+        let source = &sources[source_index];
+        let lines = u64::from(geometric(rng, 0.5))
+            .min(u64::from(source.lines))
+            .min(remaining);
+        let day = f64::from(source.minute / 1440 + geometric(rng, 0.35) - 1);
+        cancellations.push(Invoice {
+            minute: business_minute(rng, day)
+                .max(source.minute + 1)
+                .min((SPAN_DAYS + 1) * 1440 - 1),
+            customer: source.customer,
+            country: source.country,
+            lines: lines as u32,
+            cancels: Some(source_index as u32),
+            line_seed: source.line_seed,
+        });
+        remaining -= lines;
+    }
+    cancellations
+}
+
+struct Line {
+    product: usize,
+    quantity: i64,
+    price: f64,
+    blank_description: bool,
+}
+
+/// The lines of an invoice, drawn from its own seed (a cancellation redraws its source's lines
+/// and negates them).
+fn invoice_lines(
+    invoice: &Invoice,
+    products: &[Product],
+    popularity: &[f64],
+    customers: &[Customer],
+) -> Vec<Line> {
+    let mut rng = Xoshiro256Plus::seed_from_u64(invoice.line_seed);
+    let guest = invoice.customer.is_none();
+    let multiplier = invoice
+        .customer
+        .map_or(1.0, |c| customers[c as usize].basket_multiplier);
+    let mut lines: Vec<Line> = Vec::with_capacity(invoice.lines as usize);
+    while lines.len() < invoice.lines as usize {
+        if let Some(previous) = lines.last()
+            && !guest
+            && rng.gen_bool(DUPLICATE_LINE_SHARE)
+        {
+            let copy = Line { ..*previous };
+            lines.push(copy);
+            continue;
+        }
+        let mut product_index = pick(&mut rng, popularity);
+        let special = products[product_index].special;
+        if special.is_some_and(|index| SPECIALS[index].3 && !guest) {
+            product_index = rng.gen_range(0..PRODUCTS - SPECIALS.len());
+        }
+        let product = &products[product_index];
+        let (quantity, price) = match product.special {
+            Some(index) => {
+                let price = match SPECIALS[index].2 {
+                    Some(price) => price,
+                    None if index == 1 => (log_normal(&mut rng, 1.5, 1.4) * 100.0).round() / 100.0,
+                    None => (rng.gen_range(20.0..1200.0f64) * 100.0).round() / 100.0,
+                };
+                (rng.gen_range(1..4), price)
+            }
+            None => {
+                let mut quantity =
+                    (f64::from(product.pack) * f64::from(geometric(&mut rng, 0.6)) * multiplier)
+                        .round()
+                        .max(1.0) as i64;
+                if !guest && rng.gen_bool(0.002) {
+                    quantity *= rng.gen_range(10..60);
+                }
+                let quantity = quantity.min(5000);
+                let mut price = product.price;
+                if quantity >= 12 * i64::from(product.pack) {
+                    price = (price * 0.85 * 100.0).round().max(1.0) / 100.0;
+                }
+                if guest {
+                    price = (price * 1.9 * 100.0).round() / 100.0; // retail markup
+                }
+                (quantity, price)
+            }
+        };
+        let zero = guest && rng.gen_bool(0.005); // damaged or unknown lines
+        lines.push(Line {
+            product: product_index,
+            quantity,
+            price: if zero { 0.0 } else { price },
+            blank_description: zero && rng.gen_bool(0.5),
+        });
+    }
+    if invoice.cancels.is_some() {
+        for line in &mut lines {
+            line.quantity = if rng.gen_bool(0.2) {
+                -(line.quantity / 2).max(1)
+            } else {
+                -line.quantity
+            };
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn generate(rows: u64, seed: u64) -> (Vec<u8>, GenerationSummary) {
+        let mut out = Vec::new();
+        let summary = generate_transactions(
+            &GeneratorConfig {
+                rows,
+                seed,
+                customers: None,
+            },
+            &mut out,
+        )
+        .unwrap();
+        (out, summary)
+    }
+
+    #[test]
+    fn same_seed_same_bytes_other_seed_other_bytes() {
+        let (first, _) = generate(3_000, 7);
+        let (again, _) = generate(3_000, 7);
+        let (other, _) = generate(3_000, 8);
+        assert_eq!(first, again);
+        assert_ne!(first, other);
+    }
+
+    #[test]
+    fn exact_row_count_at_any_size() {
+        for rows in [1, 2, 10, 99, 1_000, 20_011] {
+            let (bytes, summary) = generate(rows, 1);
+            let mut reader = csv::Reader::from_reader(bytes.as_slice());
+            assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), HEADER);
+            assert_eq!(reader.records().count() as u64, rows, "rows {rows}");
+            assert_eq!(summary.rows, rows);
+        }
+    }
+}

@@ -1,0 +1,780 @@
+//! The cleaning rules and the per-customer aggregation, one record at a time.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, Hasher};
+
+use csv::ByteRecord;
+use foldhash::quality::FixedState;
+
+use super::columns::{ColumnMapping, Role, find_column};
+use super::dates::{self, DAY_FIRST, DateOrder, DateShape, MONTH_FIRST, ParsedDate};
+use super::source::Location;
+use super::{
+    CancellationPolicy, CleaningRule, CustomerTotals, DateOrderReport, IngestError, IngestOptions,
+    InputKind, RemovedRows,
+};
+
+/// A record longer than this is refused: it is almost always an unclosed quote that swallowed
+/// the rest of the file, and refusing it bounds memory.
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
+
+/// Column positions of the roles the pipeline reads.
+pub struct Columns {
+    names: Vec<String>,
+    customer: usize,
+    invoice: Option<usize>,
+    date: Option<usize>,
+    quantity: Option<usize>,
+    price: Option<usize>,
+    amount: Option<usize>,
+    stock_code: Option<usize>,
+    /// Recency, frequency and monetary of an aggregated RFM table.
+    rfm: Option<[usize; 3]>,
+    /// How many fields a record needs to hold every mapped column.
+    width: usize,
+}
+
+/// Resolves the mapping against the header and decides the input kind.
+pub fn resolve_columns(
+    header: &[String],
+    mapping: &ColumnMapping,
+) -> Result<(InputKind, Columns), IngestError> {
+    let position = |role: Role| -> Result<Option<usize>, IngestError> {
+        match mapping.get(role) {
+            None => Ok(None),
+            Some(name) => {
+                find_column(header, name)
+                    .map(Some)
+                    .ok_or_else(|| IngestError::UnknownColumn {
+                        role: role.name(),
+                        column: name.to_owned(),
+                        header: header.join(", "),
+                    })
+            }
+        }
+    };
+    let kind = input_kind(mapping).map_err(|missing| {
+        if header.len() == 1 {
+            IngestError::SingleColumn {
+                header: header[0].clone(),
+            }
+        } else {
+            IngestError::MissingColumns {
+                missing: missing
+                    .iter()
+                    .map(|role| role.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                header: header.join(", "),
+            }
+        }
+    })?;
+    let required = |role| position(role)?.ok_or(IngestError::Internal("required role lost"));
+    let rfm = match kind {
+        InputKind::AggregatedRfm => Some([
+            required(Role::Recency)?,
+            required(Role::Frequency)?,
+            required(Role::Monetary)?,
+        ]),
+        _ => None,
+    };
+    let mut columns = Columns {
+        names: header.to_vec(),
+        customer: required(Role::CustomerId)?,
+        invoice: position(Role::Invoice)?,
+        date: position(Role::Date)?,
+        quantity: position(Role::Quantity)?,
+        price: position(Role::Price)?,
+        amount: position(Role::Amount)?,
+        stock_code: position(Role::StockCode)?,
+        rfm,
+        width: 0,
+    };
+    columns.width = 1 + [
+        columns.invoice,
+        columns.date,
+        columns.quantity,
+        columns.price,
+        columns.amount,
+        columns.stock_code,
+    ]
+    .into_iter()
+    .flatten()
+    .chain(columns.rfm.into_iter().flatten())
+    .chain([columns.customer])
+    .max()
+    .unwrap_or(0);
+    Ok((kind, columns))
+}
+
+/// The input kind the mapping allows, or the roles it still lacks.
+pub fn input_kind(mapping: &ColumnMapping) -> Result<InputKind, Vec<Role>> {
+    let has = |role| mapping.get(role).is_some();
+    if has(Role::CustomerId) && has(Role::Recency) && has(Role::Frequency) && has(Role::Monetary) {
+        return Ok(InputKind::AggregatedRfm);
+    }
+    let value_roles: &[Role] = if has(Role::Amount) && !(has(Role::Quantity) && has(Role::Price)) {
+        &[Role::Amount]
+    } else {
+        &[Role::Quantity, Role::Price]
+    };
+    let missing: Vec<Role> = [Role::CustomerId, Role::Date]
+        .iter()
+        .chain(value_roles)
+        .copied()
+        .filter(|&role| !has(role))
+        .collect();
+    if !missing.is_empty() {
+        return Err(missing);
+    }
+    Ok(
+        match (
+            has(Role::Amount) && value_roles == [Role::Amount],
+            has(Role::Invoice),
+        ) {
+            (false, true) => InputKind::Transactions,
+            (false, false) => InputKind::TransactionsWithoutInvoice,
+            (true, _) => InputKind::AmountTransactions,
+        },
+    )
+}
+
+/// Kahan summation exactly as pandas' `groupby().sum()` does it, so monetary totals agree with
+/// the reference to the last bit when rows arrive in the same order.
+#[derive(Debug, Clone, Copy, Default)]
+struct KahanSum {
+    sum: f64,
+    compensation: f64,
+}
+
+impl KahanSum {
+    fn add(&mut self, value: f64) {
+        let y = value - self.compensation;
+        let t = self.sum + y;
+        self.compensation = t - self.sum - y;
+        self.sum = t;
+    }
+}
+
+struct CustomerAccumulator {
+    id: String,
+    /// Latest purchase under each date reading (see [`dates`]).
+    last_purchase: [i64; 2],
+    purchases: bool,
+    frequency: u32,
+    monetary: KahanSum,
+    /// Only for an aggregated RFM table.
+    given_recency: u32,
+}
+
+/// Tracks which date readings the rows still allow.
+#[derive(Default)]
+struct DateEvidence {
+    shape: Option<(DateShape, String)>,
+    /// First row that rules out each reading: location and text.
+    ruled_out: [Option<(String, String)>; 2],
+}
+
+/// Applies the cleaning rules to each record and aggregates what is left per customer.
+pub struct Aggregator<'o> {
+    options: &'o IngestOptions,
+    kind: InputKind,
+    columns: Columns,
+    decimal_comma: bool,
+    non_product_codes: HashSet<Vec<u8>, FixedState>,
+    rows_read: u64,
+    rows_kept: u64,
+    removed: Vec<(CleaningRule, u64)>,
+    customers: HashMap<Vec<u8>, u32, FixedState>,
+    accumulators: Vec<CustomerAccumulator>,
+    invoices: HashMap<Vec<u8>, u32, FixedState>,
+    /// (customer, invoice or purchase day) pairs seen: frequency counts distinct pairs.
+    occasions: HashSet<u64, FixedState>,
+    /// 64-bit fingerprints of the kept lines, for the duplicate rule. Two different lines share
+    /// a fingerprint with probability about n²/2⁶⁵ (1e-8 at a million lines).
+    seen_lines: HashSet<u64, FixedState>,
+    line_hasher: FixedState,
+    first_last: [(i64, i64); 2],
+    revenue: KahanSum,
+    netted_cancellation_rows: u64,
+    dates: DateEvidence,
+}
+
+impl<'o> Aggregator<'o> {
+    pub fn new(
+        options: &'o IngestOptions,
+        kind: InputKind,
+        columns: Columns,
+        delimiter: u8,
+    ) -> Self {
+        let policy = &options.policy;
+        let mut rules = vec![CleaningRule::MissingCustomerId];
+        if kind == InputKind::AggregatedRfm {
+            rules.push(CleaningRule::Duplicate);
+        } else {
+            if policy.cancellations == CancellationPolicy::Drop && columns.invoice.is_some() {
+                rules.push(CleaningRule::Cancellation);
+            }
+            if policy.drop_nonpositive_quantity && columns.quantity.is_some() {
+                rules.push(CleaningRule::NonPositiveQuantity);
+            }
+            if policy.drop_nonpositive_price {
+                rules.push(CleaningRule::NonPositivePrice);
+            }
+            if policy.drop_non_product_codes && columns.stock_code.is_some() {
+                rules.push(CleaningRule::NonProductCode);
+            }
+            if policy.drop_duplicates {
+                rules.push(CleaningRule::Duplicate);
+            }
+        }
+        let non_product_codes = policy
+            .non_product_codes
+            .iter()
+            .map(|code| code.trim().to_ascii_uppercase().into_bytes())
+            .collect();
+        Aggregator {
+            options,
+            kind,
+            columns,
+            decimal_comma: delimiter != b',',
+            non_product_codes,
+            rows_read: 0,
+            rows_kept: 0,
+            removed: rules.into_iter().map(|rule| (rule, 0)).collect(),
+            customers: HashMap::default(),
+            accumulators: Vec::new(),
+            invoices: HashMap::default(),
+            occasions: HashSet::default(),
+            seen_lines: HashSet::default(),
+            line_hasher: FixedState::with_seed(0x5eed_f00d),
+            first_last: [(i64::MAX, i64::MIN); 2],
+            revenue: KahanSum::default(),
+            netted_cancellation_rows: 0,
+            dates: DateEvidence::default(),
+        }
+    }
+
+    fn remove(&mut self, rule: CleaningRule) {
+        if let Some(slot) = self.removed.iter_mut().find(|(known, _)| *known == rule) {
+            slot.1 += 1;
+        }
+    }
+
+    fn applies(&self, rule: CleaningRule) -> bool {
+        self.removed.iter().any(|(known, _)| *known == rule)
+    }
+
+    /// Processes one data record.
+    pub fn add(
+        &mut self,
+        record: &ByteRecord,
+        at: &dyn Fn() -> Location,
+    ) -> Result<(), IngestError> {
+        self.rows_read += 1;
+        if record.as_slice().len() > MAX_RECORD_BYTES {
+            return Err(IngestError::RecordTooLong {
+                at: at().to_string(),
+                limit: MAX_RECORD_BYTES,
+            });
+        }
+        if record.len() < self.columns.width {
+            return Err(IngestError::FieldCount {
+                at: at().to_string(),
+                found: record.len(),
+                expected: self.columns.names.len(),
+            });
+        }
+        let Some(customer) = normalised_customer_id(&record[self.columns.customer]) else {
+            self.remove(CleaningRule::MissingCustomerId);
+            return Ok(());
+        };
+        if self.kind == InputKind::AggregatedRfm {
+            return self.add_aggregated_row(record, customer, at);
+        }
+        let is_cancellation = self
+            .columns
+            .invoice
+            .is_some_and(|column| record[column].starts_with(b"C"));
+        if is_cancellation && self.applies(CleaningRule::Cancellation) {
+            self.remove(CleaningRule::Cancellation);
+            return Ok(());
+        }
+        let quantity = self
+            .columns
+            .quantity
+            .map(|column| self.number(record, column, at))
+            .transpose()?;
+        if quantity.is_some_and(|q| q <= 0.0)
+            && !is_cancellation
+            && self.applies(CleaningRule::NonPositiveQuantity)
+        {
+            self.remove(CleaningRule::NonPositiveQuantity);
+            return Ok(());
+        }
+        let (amount, price) = match (self.kind, self.columns.amount, self.columns.price, quantity) {
+            (InputKind::AmountTransactions, Some(column), _, _) => {
+                let amount = self.number(record, column, at)?;
+                (amount, if is_cancellation { -amount } else { amount })
+            }
+            (_, _, Some(column), Some(quantity)) => {
+                let price = self.number(record, column, at)?;
+                (quantity * price, price)
+            }
+            _ => return Err(IngestError::Internal("value columns missing")),
+        };
+        if price <= 0.0 && self.applies(CleaningRule::NonPositivePrice) {
+            self.remove(CleaningRule::NonPositivePrice);
+            return Ok(());
+        }
+        if let Some(column) = self.columns.stock_code
+            && self.applies(CleaningRule::NonProductCode)
+            && self
+                .non_product_codes
+                .contains(&record[column].trim_ascii().to_ascii_uppercase())
+        {
+            self.remove(CleaningRule::NonProductCode);
+            return Ok(());
+        }
+        if self.applies(CleaningRule::Duplicate)
+            && !self.seen_lines.insert(self.fingerprint(record))
+        {
+            self.remove(CleaningRule::Duplicate);
+            return Ok(());
+        }
+        let Some(date_column) = self.columns.date else {
+            return Err(IngestError::Internal("date column missing"));
+        };
+        let date = self.date(&record[date_column], date_column, at)?;
+        self.rows_kept += 1;
+        self.revenue.add(amount);
+        let customer_index = self.customer_index(customer);
+        let accumulator = &mut self.accumulators[customer_index as usize];
+        accumulator.monetary.add(amount);
+        if is_cancellation {
+            self.netted_cancellation_rows += 1;
+            return Ok(());
+        }
+        accumulator.purchases = true;
+        for reading in [MONTH_FIRST, DAY_FIRST] {
+            if let Some(stamp) = date.readings[reading] {
+                accumulator.last_purchase[reading] = accumulator.last_purchase[reading].max(stamp);
+                let (first, last) = &mut self.first_last[reading];
+                *first = (*first).min(stamp);
+                *last = (*last).max(stamp);
+            }
+        }
+        // Without an invoice column a purchase occasion is a (customer, calendar day). The day is
+        // taken from the first valid reading: two rows share it only if they share the day under
+        // the reading finally chosen (a row valid under one reading only has day > 12 there).
+        let occasion = match self.columns.invoice {
+            Some(column) => {
+                let next = self.invoices.len() as u32;
+                *self.invoices.entry(record[column].to_vec()).or_insert(next)
+            }
+            None => {
+                let stamp = date
+                    .readings
+                    .into_iter()
+                    .flatten()
+                    .next()
+                    .unwrap_or_default();
+                dates::day_of(stamp) as u32
+            }
+        };
+        if self
+            .occasions
+            .insert((u64::from(customer_index) << 32) | u64::from(occasion))
+        {
+            accumulator.frequency += 1;
+        }
+        Ok(())
+    }
+
+    fn add_aggregated_row(
+        &mut self,
+        record: &ByteRecord,
+        customer: &[u8],
+        at: &dyn Fn() -> Location,
+    ) -> Result<(), IngestError> {
+        if !self.seen_lines.insert(self.fingerprint(record)) {
+            self.remove(CleaningRule::Duplicate);
+            return Ok(());
+        }
+        let Some([recency, frequency, monetary]) = self.columns.rfm else {
+            return Err(IngestError::Internal("RFM columns missing"));
+        };
+        let recency = self.whole_number(record, recency, at)?;
+        let frequency = self.whole_number(record, frequency, at)?;
+        let monetary = self.number(record, monetary, at)?;
+        if self.customers.contains_key(customer) {
+            return Err(IngestError::RepeatedCustomer {
+                at: at().to_string(),
+                customer: String::from_utf8_lossy(customer).into_owned(),
+            });
+        }
+        self.rows_kept += 1;
+        self.revenue.add(monetary);
+        let index = self.customer_index(customer) as usize;
+        let accumulator = &mut self.accumulators[index];
+        accumulator.purchases = true;
+        accumulator.given_recency = recency;
+        accumulator.frequency = frequency;
+        accumulator.monetary.add(monetary);
+        Ok(())
+    }
+
+    fn customer_index(&mut self, customer: &[u8]) -> u32 {
+        if let Some(&index) = self.customers.get(customer) {
+            return index;
+        }
+        let index = self.accumulators.len() as u32;
+        self.customers.insert(customer.to_vec(), index);
+        self.accumulators.push(CustomerAccumulator {
+            id: String::from_utf8_lossy(customer).into_owned(),
+            last_purchase: [i64::MIN; 2],
+            purchases: false,
+            frequency: 0,
+            monetary: KahanSum::default(),
+            given_recency: 0,
+        });
+        index
+    }
+
+    /// Fingerprint of the whole line; field lengths are mixed in so that moving bytes between
+    /// fields changes it.
+    fn fingerprint(&self, record: &ByteRecord) -> u64 {
+        let mut hasher = self.line_hasher.build_hasher();
+        for field in record {
+            hasher.write_usize(field.len());
+            hasher.write(field);
+        }
+        hasher.finish()
+    }
+
+    fn number(
+        &self,
+        record: &ByteRecord,
+        column: usize,
+        at: &dyn Fn() -> Location,
+    ) -> Result<f64, IngestError> {
+        let text = record[column].trim_ascii();
+        parse_number(text, self.decimal_comma).ok_or_else(|| IngestError::BadNumber {
+            at: at().to_string(),
+            column: self.columns.names[column].clone(),
+            value: String::from_utf8_lossy(text).into_owned(),
+        })
+    }
+
+    fn whole_number(
+        &self,
+        record: &ByteRecord,
+        column: usize,
+        at: &dyn Fn() -> Location,
+    ) -> Result<u32, IngestError> {
+        let value = self.number(record, column, at)?;
+        if value < 0.0 || value.fract() != 0.0 || value > f64::from(u32::MAX) {
+            return Err(IngestError::NotWholeNumber {
+                at: at().to_string(),
+                column: self.columns.names[column].clone(),
+                value: String::from_utf8_lossy(record[column].trim_ascii()).into_owned(),
+            });
+        }
+        Ok(value as u32)
+    }
+
+    fn date(
+        &mut self,
+        text: &[u8],
+        column: usize,
+        at: &dyn Fn() -> Location,
+    ) -> Result<ParsedDate, IngestError> {
+        let column_name = |names: &[String]| names[column].clone();
+        let value = || String::from_utf8_lossy(text.trim_ascii()).into_owned();
+        let Some(mut date) = dates::parse_date(text) else {
+            return Err(IngestError::BadDate {
+                at: at().to_string(),
+                column: column_name(&self.columns.names),
+                value: value(),
+            });
+        };
+        match &self.dates.shape {
+            None => self.dates.shape = Some((date.shape, value())),
+            Some((shape, first)) if *shape != date.shape => {
+                return Err(IngestError::MixedDateFormats {
+                    at: at().to_string(),
+                    value: value(),
+                    first: first.clone(),
+                });
+            }
+            Some(_) => {}
+        }
+        if date.shape != DateShape::DayMonth {
+            return Ok(date);
+        }
+        let forced = match self.options.date_order {
+            DateOrder::Auto => None,
+            DateOrder::Mdy => Some(MONTH_FIRST),
+            DateOrder::Dmy => Some(DAY_FIRST),
+        };
+        if let Some(reading) = forced {
+            let stamp = date.readings[reading];
+            if stamp.is_none() {
+                return Err(IngestError::BadDate {
+                    at: at().to_string(),
+                    column: column_name(&self.columns.names),
+                    value: value(),
+                });
+            }
+            date.readings = [stamp; 2];
+            return Ok(date);
+        }
+        for reading in [MONTH_FIRST, DAY_FIRST] {
+            if date.readings[reading].is_none() && self.dates.ruled_out[reading].is_none() {
+                self.dates.ruled_out[reading] = Some((at().to_string(), value()));
+            }
+        }
+        if let [
+            Some((month_first_at, month_first_value)),
+            Some((day_first_at, day_first_value)),
+        ] = &self.dates.ruled_out
+        {
+            return Err(IngestError::ConflictingDayMonth {
+                day_first_at: month_first_at.clone(),
+                day_first_value: month_first_value.clone(),
+                month_first_at: day_first_at.clone(),
+                month_first_value: day_first_value.clone(),
+            });
+        }
+        Ok(date)
+    }
+
+    /// The date reading the file allows, and the report on how it was chosen.
+    fn chosen_reading(&self) -> (usize, DateOrderReport) {
+        let shape = self.dates.shape.as_ref().map(|(shape, _)| *shape);
+        if shape != Some(DateShape::DayMonth) {
+            return (
+                MONTH_FIRST,
+                DateOrderReport {
+                    shape,
+                    order: None,
+                    ambiguous: false,
+                    evidence: None,
+                },
+            );
+        }
+        let (reading, order, ambiguous, evidence) =
+            match (self.options.date_order, &self.dates.ruled_out) {
+                (DateOrder::Mdy, _) => (
+                    MONTH_FIRST,
+                    DateOrder::Mdy,
+                    false,
+                    Some("chosen by the user".to_owned()),
+                ),
+                (DateOrder::Dmy, _) => (
+                    DAY_FIRST,
+                    DateOrder::Dmy,
+                    false,
+                    Some("chosen by the user".to_owned()),
+                ),
+                (DateOrder::Auto, [Some((at, value)), _]) => (
+                    DAY_FIRST,
+                    DateOrder::Dmy,
+                    false,
+                    Some(format!("{at}: \"{value}\" is only valid day-first")),
+                ),
+                (DateOrder::Auto, [None, Some((at, value))]) => (
+                    MONTH_FIRST,
+                    DateOrder::Mdy,
+                    false,
+                    Some(format!("{at}: \"{value}\" is only valid month-first")),
+                ),
+                (DateOrder::Auto, [None, None]) => (MONTH_FIRST, DateOrder::Mdy, true, None),
+            };
+        (
+            reading,
+            DateOrderReport {
+                shape,
+                order: Some(order),
+                ambiguous,
+                evidence,
+            },
+        )
+    }
+
+    /// Closes the aggregation: per-customer totals (sorted by id) and the report's numbers.
+    pub fn finish(self) -> Result<Aggregated, IngestError> {
+        let (reading, date_order) = self.chosen_reading();
+        let removed: Vec<RemovedRows> = self
+            .removed
+            .iter()
+            .map(|&(rule, rows)| RemovedRows {
+                rule,
+                label: rule.label(),
+                rows,
+            })
+            .collect();
+        if self.rows_read == 0 {
+            return Err(IngestError::NoDataRows);
+        }
+        let (first, last) = self.first_last[reading];
+        let snapshot_day = (last != i64::MIN).then(|| dates::day_of(last) + 1);
+        let mut customers_without_positive_total = 0;
+        let mut customers: Vec<CustomerTotals> = Vec::with_capacity(self.accumulators.len());
+        for accumulator in self.accumulators {
+            let monetary = accumulator.monetary.sum;
+            if !accumulator.purchases
+                || (self.options.policy.cancellations == CancellationPolicy::Net && monetary <= 0.0)
+            {
+                customers_without_positive_total += 1;
+                continue;
+            }
+            let (last_purchase, recency) = match snapshot_day {
+                Some(snapshot) => {
+                    let day = dates::day_of(accumulator.last_purchase[reading]);
+                    (dates::to_naive_date(day), (snapshot - day) as u32)
+                }
+                None => (None, accumulator.given_recency),
+            };
+            customers.push(CustomerTotals {
+                customer_id: accumulator.id,
+                last_purchase,
+                recency,
+                frequency: accumulator.frequency,
+                monetary,
+            });
+        }
+        if customers.is_empty() {
+            let summary = removed
+                .iter()
+                .filter(|removed| removed.rows > 0)
+                .map(|removed| format!("{} {}", removed.rows, removed.label))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(IngestError::NothingLeft {
+                rows_read: self.rows_read,
+                removed: summary,
+            });
+        }
+        customers.sort_by(|a, b| compare_ids(&a.customer_id, &b.customer_id));
+        Ok(Aggregated {
+            kind: self.kind,
+            customers,
+            rows_read: self.rows_read,
+            rows_kept: self.rows_kept,
+            removed,
+            invoices: if self.columns.invoice.is_some() {
+                self.invoices.len()
+            } else {
+                self.occasions.len()
+            } as u64,
+            first_date: (first != i64::MAX)
+                .then(|| dates::to_naive_date_time(first))
+                .flatten(),
+            last_date: (last != i64::MIN)
+                .then(|| dates::to_naive_date_time(last))
+                .flatten(),
+            snapshot_date: snapshot_day.and_then(dates::to_naive_date),
+            total_revenue: self.revenue.sum,
+            netted_cancellation_rows: self.netted_cancellation_rows,
+            customers_without_positive_total,
+            date_order,
+        })
+    }
+}
+
+/// What [`Aggregator::finish`] hands to the report.
+pub struct Aggregated {
+    pub kind: InputKind,
+    pub customers: Vec<CustomerTotals>,
+    pub rows_read: u64,
+    pub rows_kept: u64,
+    pub removed: Vec<RemovedRows>,
+    pub invoices: u64,
+    pub first_date: Option<chrono::NaiveDateTime>,
+    pub last_date: Option<chrono::NaiveDateTime>,
+    pub snapshot_date: Option<chrono::NaiveDate>,
+    pub total_revenue: f64,
+    pub netted_cancellation_rows: u64,
+    pub customers_without_positive_total: u64,
+    pub date_order: DateOrderReport,
+}
+
+/// Trimmed id, `None` when empty; a float-formatted whole number (`17850.0`, as pandas writes
+/// an id column that had gaps) loses its `.0` so it matches the integer form of the same id.
+pub fn normalised_customer_id(field: &[u8]) -> Option<&[u8]> {
+    let id = field.trim_ascii();
+    if id.is_empty() || id.eq_ignore_ascii_case(b"nan") || id.eq_ignore_ascii_case(b"null") {
+        return None;
+    }
+    if let Some(dot) = id.iter().position(|&b| b == b'.')
+        && dot > 0
+        && id[..dot].iter().all(u8::is_ascii_digit)
+        && id[dot + 1..].iter().all(|&b| b == b'0')
+    {
+        return Some(&id[..dot]);
+    }
+    Some(id)
+}
+
+/// A decimal number; with a delimiter other than comma, `2,55` is read as 2.55.
+pub fn parse_number(text: &[u8], decimal_comma: bool) -> Option<f64> {
+    let parsed = std::str::from_utf8(text)
+        .ok()?
+        .parse::<f64>()
+        .ok()
+        .or_else(|| {
+            let comma = text.iter().position(|&b| b == b',')?;
+            if !decimal_comma || text.contains(&b'.') || text[comma + 1..].contains(&b',') {
+                return None;
+            }
+            let mut dotted = text.to_vec();
+            dotted[comma] = b'.';
+            std::str::from_utf8(&dotted).ok()?.parse::<f64>().ok()
+        })?;
+    parsed.is_finite().then_some(parsed)
+}
+
+/// Numeric ids in numeric order (what pandas' groupby on a numeric id column gives), numeric
+/// before text, text in byte order.
+pub fn compare_ids(a: &str, b: &str) -> std::cmp::Ordering {
+    let numeric = |id: &str| id.parse::<u64>().ok();
+    match (numeric(a), numeric(b)) {
+        (Some(x), Some(y)) => x.cmp(&y).then_with(|| a.cmp(b)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.cmp(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn customer_ids_are_trimmed_and_lose_a_float_suffix() {
+        assert_eq!(normalised_customer_id(b" 17850.0 "), Some(&b"17850"[..]));
+        assert_eq!(normalised_customer_id(b"00012"), Some(&b"00012"[..]));
+        assert_eq!(normalised_customer_id(b"17850.5"), Some(&b"17850.5"[..]));
+        assert_eq!(normalised_customer_id(b"A.0"), Some(&b"A.0"[..]));
+        assert_eq!(normalised_customer_id(b"  "), None);
+        assert_eq!(normalised_customer_id(b"NaN"), None);
+    }
+
+    #[test]
+    fn numbers_with_decimal_comma_only_when_comma_is_not_the_delimiter() {
+        assert_eq!(parse_number(b"2.55", false), Some(2.55));
+        assert_eq!(parse_number(b"2,55", true), Some(2.55));
+        assert_eq!(parse_number(b"2,55", false), None);
+        assert_eq!(parse_number(b"1,000.5", true), None);
+        assert_eq!(parse_number(b"inf", false), None);
+        assert_eq!(parse_number(b"abc", false), None);
+    }
+
+    #[test]
+    fn ids_sort_numerically_then_as_text() {
+        let mut ids = vec!["9", "12346", "B2", "100", "A1"];
+        ids.sort_by(|a, b| compare_ids(a, b));
+        assert_eq!(ids, ["9", "100", "12346", "A1", "B2"]);
+    }
+}

@@ -1,0 +1,257 @@
+//! Date parsing for transaction files.
+//!
+//! Slash dates such as `3/4/2010` are ambiguous, so a slash date is parsed under both readings
+//! (month first and day first) and the caller keeps both until the whole file has been seen:
+//! a reading that any row contradicts is ruled out, and only when neither is ruled out is the
+//! file called ambiguous. That makes the decision exact without a second pass.
+
+use serde::{Deserialize, Serialize};
+
+/// How dates are written in the file, fixed by the first date that is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateShape {
+    /// `YYYY-MM-DD`, `YYYY/MM/DD`, optionally with `HH:MM[:SS]` after a space or `T`.
+    Iso,
+    /// `YYYYMMDD` (CDNOW).
+    Compact,
+    /// `A/B/YYYY` or `A.B.YYYY` with an optional time: month-first or day-first.
+    DayMonth,
+}
+
+impl DateShape {
+    pub fn describe(self) -> &'static str {
+        match self {
+            DateShape::Iso => "YYYY-MM-DD",
+            DateShape::Compact => "YYYYMMDD",
+            DateShape::DayMonth => "M/D/YYYY or D/M/YYYY",
+        }
+    }
+}
+
+/// Which reading of slash dates to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateOrder {
+    /// Decide from the data; when the data cannot tell, month first, flagged as ambiguous.
+    #[default]
+    Auto,
+    /// Month first (`M/D/YYYY`).
+    Mdy,
+    /// Day first (`D/M/YYYY`).
+    Dmy,
+}
+
+/// Seconds since 1970-01-01 00:00:00 under both readings, `None` where a reading is invalid.
+/// Index 0 is month-first (and the only reading of unambiguous shapes), index 1 day-first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParsedDate {
+    pub shape: DateShape,
+    pub readings: [Option<i64>; 2],
+}
+
+pub const MONTH_FIRST: usize = 0;
+pub const DAY_FIRST: usize = 1;
+
+pub const SECONDS_PER_DAY: i64 = 86_400;
+
+/// Parses one date field; `None` when it is no date in any supported shape.
+pub fn parse_date(text: &[u8]) -> Option<ParsedDate> {
+    let text = text.trim_ascii();
+    let (date, time) = match text.iter().position(|&b| b == b' ' || b == b'T') {
+        Some(split) => (&text[..split], Some(text[split + 1..].trim_ascii())),
+        None => (text, None),
+    };
+    let seconds_of_day = match time {
+        Some(time) => parse_time(time)?,
+        None => 0,
+    };
+    let at = |year, month, day| {
+        days_from_civil(year, month, day).map(|days| days * SECONDS_PER_DAY + seconds_of_day)
+    };
+    if date.len() == 8 && date.iter().all(u8::is_ascii_digit) {
+        let stamp = at(
+            number(&date[..4])?,
+            number(&date[4..6])?,
+            number(&date[6..])?,
+        )?;
+        return Some(ParsedDate {
+            shape: DateShape::Compact,
+            readings: [Some(stamp); 2],
+        });
+    }
+    let separator = *date.iter().find(|b| matches!(b, b'-' | b'/' | b'.'))?;
+    let mut parts = date.split(|&b| b == separator);
+    let (first, second, third) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    if first.len() == 4 {
+        let stamp = at(number(first)?, number(second)?, number(third)?)?;
+        return Some(ParsedDate {
+            shape: DateShape::Iso,
+            readings: [Some(stamp); 2],
+        });
+    }
+    if separator == b'-' || third.len() != 4 || first.len() > 2 || second.len() > 2 {
+        return None;
+    }
+    let (a, b, year) = (number(first)?, number(second)?, number(third)?);
+    let readings = [at(year, a, b), at(year, b, a)];
+    readings.iter().any(Option::is_some).then_some(ParsedDate {
+        shape: DateShape::DayMonth,
+        readings,
+    })
+}
+
+/// `H:MM`, `HH:MM:SS`, optionally with a fraction of a second and `AM`/`PM`.
+fn parse_time(time: &[u8]) -> Option<i64> {
+    let (clock, meridiem) = match time.len().checked_sub(2).map(|cut| time.split_at(cut)) {
+        Some((clock, suffix)) if suffix.eq_ignore_ascii_case(b"AM") => {
+            (clock.trim_ascii(), Some(false))
+        }
+        Some((clock, suffix)) if suffix.eq_ignore_ascii_case(b"PM") => {
+            (clock.trim_ascii(), Some(true))
+        }
+        _ => (time, None),
+    };
+    let clock = match clock.iter().position(|&b| b == b'.') {
+        Some(dot) if clock[dot + 1..].iter().all(u8::is_ascii_digit) => &clock[..dot],
+        _ => clock,
+    };
+    let mut parts = clock.split(|&b| b == b':');
+    let hour = number(parts.next()?)?;
+    let minute = number(parts.next()?)?;
+    let second = parts.next().map(number).unwrap_or(Some(0))?;
+    if parts.next().is_some() || minute > 59 || second > 60 {
+        return None;
+    }
+    let hour = match meridiem {
+        None if hour <= 23 => hour,
+        Some(pm) if (1..=12).contains(&hour) => hour % 12 + if pm { 12 } else { 0 },
+        _ => return None,
+    };
+    Some(i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second))
+}
+
+fn number(digits: &[u8]) -> Option<u32> {
+    if digits.is_empty() || digits.len() > 9 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+}
+
+/// Days since 1970-01-01 of a valid civil date (H. Hinnant's algorithm), `None` if invalid.
+pub fn days_from_civil(year: u32, month: u32, day: u32) -> Option<i64> {
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) || year < 1000 {
+        return None;
+    }
+    let year = i64::from(year) - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month = i64::from(month);
+    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    Some(era * 146_097 + day_of_era - 719_468)
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// The calendar day of a timestamp (seconds since 1970).
+pub fn day_of(stamp: i64) -> i64 {
+    stamp.div_euclid(SECONDS_PER_DAY)
+}
+
+pub fn to_naive_date_time(stamp: i64) -> Option<chrono::NaiveDateTime> {
+    chrono::DateTime::from_timestamp(stamp, 0).map(|utc| utc.naive_utc())
+}
+
+pub fn to_naive_date(day: i64) -> Option<chrono::NaiveDate> {
+    to_naive_date_time(day * SECONDS_PER_DAY).map(|at| at.date())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Datelike, NaiveDate};
+
+    fn stamp(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> i64 {
+        NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(h, min, s)
+            .unwrap()
+            .and_utc()
+            .timestamp()
+    }
+
+    #[test]
+    fn iso_with_and_without_seconds_match_chrono() {
+        let with = parse_date(b"2009-12-01 07:45:00").unwrap();
+        assert_eq!(with.readings, [Some(stamp(2009, 12, 1, 7, 45, 0)); 2]);
+        let without = parse_date(b"2011-02-28T23:59").unwrap();
+        assert_eq!(without.readings[0], Some(stamp(2011, 2, 28, 23, 59, 0)));
+        assert_eq!(
+            parse_date(b"1997-01-12").unwrap().readings[0],
+            Some(stamp(1997, 1, 12, 0, 0, 0))
+        );
+        assert_eq!(parse_date(b"19970112").unwrap().shape, DateShape::Compact);
+    }
+
+    #[test]
+    fn slash_dates_keep_both_readings_until_one_is_impossible() {
+        let ambiguous = parse_date(b"3/4/2010 8:26").unwrap();
+        assert_eq!(
+            ambiguous.readings[MONTH_FIRST],
+            Some(stamp(2010, 3, 4, 8, 26, 0))
+        );
+        assert_eq!(
+            ambiguous.readings[DAY_FIRST],
+            Some(stamp(2010, 4, 3, 8, 26, 0))
+        );
+        let day_first = parse_date(b"13/1/2010 08:26").unwrap();
+        assert_eq!(
+            day_first.readings,
+            [None, Some(stamp(2010, 1, 13, 8, 26, 0))]
+        );
+        assert_eq!(
+            parse_date(b"12/1/2010 1:05:09 PM").unwrap().readings[0],
+            Some(stamp(2010, 12, 1, 13, 5, 9))
+        );
+    }
+
+    #[test]
+    fn invalid_dates_are_rejected() {
+        for text in [
+            "13/13/2010",
+            "2010-02-30",
+            "yesterday",
+            "",
+            "1/2/10",
+            "2010-01-01 25:00",
+            "12-1-2010",
+        ] {
+            assert_eq!(parse_date(text.as_bytes()), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn civil_days_agree_with_chrono_over_centuries() {
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        let mut date = NaiveDate::from_ymd_opt(1899, 12, 25).unwrap();
+        while date.year() < 2101 {
+            let days = days_from_civil(date.year() as u32, date.month(), date.day()).unwrap();
+            assert_eq!(days, (date - epoch).num_days());
+            assert_eq!(to_naive_date(days), Some(date));
+            date = date.succ_opt().unwrap();
+        }
+    }
+}
