@@ -449,11 +449,14 @@ fn assert_tree(what: &str, points: &Array2<f64>, labels: &[usize], reference: &V
             "{what}"
         );
         match (ours.split, theirs["feature"].as_u64()) {
-            (Some((feature, threshold)), Some(reference_feature)) => {
-                assert_eq!(feature as u64, reference_feature, "{what} split feature");
+            (Some(split), Some(reference_feature)) => {
+                assert_eq!(
+                    split.feature as u64, reference_feature,
+                    "{what} split feature"
+                );
                 assert_close(
                     &format!("{what} threshold"),
-                    threshold,
+                    split.threshold,
                     theirs["threshold"].as_f64().unwrap(),
                     0.0,
                 );
@@ -495,8 +498,8 @@ fn interpretability_reports_eta_squared_and_readable_rules() {
     let mean = reference_etas.iter().sum::<f64>() / 3.0;
     assert_close("mean eta^2", result.mean_eta_squared, mean, 0.0);
     // The leftmost leaf lies below both of its ancestors' thresholds.
-    let (root_feature, _) = result.tree.nodes[0].split.unwrap();
-    let (child_feature, _) = result.tree.nodes[1].split.unwrap();
+    let root_feature = result.tree.nodes[0].split.unwrap().feature;
+    let child_feature = result.tree.nodes[1].split.unwrap().feature;
     let first_rule = &result.tree.rules[0];
     let expected_start = format!("{} <= ", names[root_feature]);
     let expected_middle = format!(" and {} <= ", names[child_feature]);

@@ -37,13 +37,21 @@ pub struct FeatureEta {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TreeNode {
     pub depth: usize,
-    /// Splitting feature (column index) and threshold; none at a leaf.
-    pub split: Option<(usize, f64)>,
+    /// none at a leaf.
+    pub split: Option<Split>,
     pub n_samples: usize,
     /// Majority cluster label (lowest label on ties).
     pub cluster: usize,
     /// Samples of the majority cluster.
     pub n_majority: usize,
+}
+
+/// Samples with `features[feature] <= threshold` go to the left child.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Split {
+    /// Column index into `DecisionTree::features`.
+    pub feature: usize,
+    pub threshold: f64,
 }
 
 /// One condition on a path from the root to a leaf.
@@ -57,6 +65,8 @@ struct SplitCondition<'a> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DecisionTree {
     pub max_depth: usize,
+    /// Names of the feature columns the splits refer to.
+    pub features: Vec<String>,
     pub nodes: Vec<TreeNode>,
     /// Fraction of samples whose leaf's majority cluster is their own cluster.
     pub accuracy: f64,
@@ -140,6 +150,7 @@ pub fn fit_decision_tree(
     let rules = leaf_rules(&nodes, feature_names);
     Ok(DecisionTree {
         max_depth,
+        features: feature_names.iter().map(|&name| name.to_owned()).collect(),
         accuracy: n_correct as f64 / labels.len() as f64,
         n_correct,
         nodes,
@@ -205,7 +216,7 @@ impl TreeBuilder<'_, '_> {
             cluster: self.groups.labels[majority],
             n_majority,
         });
-        if let Some((feature, threshold)) = split {
+        if let Some(Split { feature, threshold }) = split {
             let column = self.features.column(feature);
             let mut left_len = 0;
             for i in 0..samples.len() {
@@ -222,7 +233,7 @@ impl TreeBuilder<'_, '_> {
 
     /// The (feature, threshold) with the best Gini score, first found on ties; none when every
     /// feature is constant on these samples.
-    fn best_split(&self, samples: &[usize]) -> Option<(usize, f64)> {
+    fn best_split(&self, samples: &[usize]) -> Option<Split> {
         let total_counts = self.class_counts(samples);
         let mut sorted = samples.to_vec();
         let mut best: Option<(SplitScore, usize, f64)> = None;
@@ -253,7 +264,7 @@ impl TreeBuilder<'_, '_> {
                 }
             }
         }
-        best.map(|(_, feature, threshold)| (feature, threshold))
+        best.map(|(_, feature, threshold)| Split { feature, threshold })
     }
 }
 
@@ -297,7 +308,7 @@ fn collect_rules<'a>(
                 node.cluster, node.n_majority, node.n_samples
             ));
         }
-        Some((feature, threshold)) => {
+        Some(Split { feature, threshold }) => {
             for at_most in [true, false] {
                 path.push(SplitCondition {
                     feature: feature_names[feature],
