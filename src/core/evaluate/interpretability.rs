@@ -17,7 +17,7 @@
 //! rounding.
 
 use ndarray::ArrayView2;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::EvaluateError;
 use super::groups::{Groups, check_finite, check_lengths};
@@ -26,7 +26,7 @@ use super::statistics::one_way_anova;
 /// scikit-learn's `FEATURE_THRESHOLD`: values closer than this are not split apart.
 const FEATURE_THRESHOLD: f64 = 1e-7;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureEta {
     pub feature: String,
     pub eta_squared: f64,
@@ -34,7 +34,7 @@ pub struct FeatureEta {
 
 /// One node of the tree in pre-order (a node, then its left subtree, then its right subtree,
 /// as scikit-learn numbers them). Samples with `value <= threshold` go left.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TreeNode {
     pub depth: usize,
     /// none at a leaf.
@@ -47,7 +47,7 @@ pub struct TreeNode {
 }
 
 /// Samples with `features[feature] <= threshold` go to the left child.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Split {
     /// Column index into `DecisionTree::features`.
     pub feature: usize,
@@ -62,7 +62,7 @@ struct SplitCondition<'a> {
     at_most: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DecisionTree {
     pub max_depth: usize,
     /// Names of the feature columns the splits refer to.
@@ -75,7 +75,7 @@ pub struct DecisionTree {
     pub rules: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Interpretability {
     pub eta_squared: Vec<FeatureEta>,
     pub mean_eta_squared: f64,

@@ -1,13 +1,13 @@
 //! Geometric cluster-quality metrics with scikit-learn's definitions (Euclidean distances).
 
 use ndarray::ArrayView2;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::EvaluateError;
 use super::groups::{Groups, check_finite, check_lengths};
 
 /// Mean silhouette of one cluster.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClusterSilhouette {
     pub label: usize,
     pub size: usize,
@@ -17,7 +17,7 @@ pub struct ClusterSilhouette {
 /// The silhouette seen three ways: the usual mean over points (dominated by the big clusters),
 /// the macro mean over clusters (each cluster counts once, so a 5-customer cluster cannot hide),
 /// and per cluster.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SilhouetteSummary {
     pub score: f64,
     pub macro_score: f64,
@@ -25,7 +25,7 @@ pub struct SilhouetteSummary {
 }
 
 /// Every geometric quality number of one clustering in one space.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClusterQuality {
     pub silhouette: SilhouetteSummary,
     pub davies_bouldin: f64,

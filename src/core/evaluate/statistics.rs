@@ -7,13 +7,13 @@
 //! reported beside them.
 
 use ndarray::{ArrayView1, ArrayView2};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::groups::{Groups, check_finite, check_lengths};
 use super::{EvaluateError, StudentizedRange, f_sf};
 
 /// Size, mean and sample variance (ddof = 1; none for a single observation) of one cluster.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupSummary {
     pub label: usize,
     pub size: usize,
@@ -23,7 +23,7 @@ pub struct GroupSummary {
 
 /// Classic one-way ANOVA; eta-squared = SS_between / SS_total is the share of the feature's
 /// variance explained by the clusters.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Anova {
     pub f_statistic: f64,
     pub df_between: f64,
@@ -35,7 +35,7 @@ pub struct Anova {
 }
 
 /// Welch's heteroscedastic one-way ANOVA (with Welch's correction of the statistic).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WelchAnova {
     pub f_statistic: f64,
     pub df_num: f64,
@@ -43,7 +43,7 @@ pub struct WelchAnova {
     pub p_value: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PairwiseMethod {
     /// Pooled variance, df = N - k.
@@ -54,7 +54,7 @@ pub enum PairwiseMethod {
 
 /// One pair of clusters. `mean_diff` is mean(b) - mean(a) and `std_err` is on the studentized
 /// range scale (sqrt of half the variance of the difference), both as statsmodels reports them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PairComparison {
     pub group_a: usize,
     pub group_b: usize,
@@ -70,7 +70,7 @@ pub struct PairComparison {
 }
 
 /// All pairwise comparisons at family-wise error rate `alpha`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PairwiseTest {
     pub method: PairwiseMethod,
     pub alpha: f64,
@@ -79,7 +79,7 @@ pub struct PairwiseTest {
 
 /// Everything the report says about one feature across clusters. The unequal-variance tests
 /// are absent (with the reason) when a cluster has fewer than 2 members or no spread.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureStatistics {
     pub feature: String,
     pub groups: Vec<GroupSummary>,

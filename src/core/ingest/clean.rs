@@ -610,7 +610,7 @@ impl<'o> Aggregator<'o> {
             .iter()
             .map(|&(rule, rows)| RemovedRows {
                 rule,
-                label: rule.label(),
+                label: rule.label().to_string(),
                 rows,
             })
             .collect();

@@ -143,15 +143,15 @@ impl CleaningRule {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RemovedRows {
     pub rule: CleaningRule,
-    pub label: &'static str,
+    pub label: String,
     pub rows: u64,
 }
 
 /// How slash dates were read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DateOrderReport {
     pub shape: Option<DateShape>,
     /// Month-first or day-first; `None` when the shape is not ambiguous.
@@ -162,7 +162,7 @@ pub struct DateOrderReport {
     pub evidence: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct QualityReport {
     pub format: FileFormat,
     pub encoding: TextEncoding,
@@ -200,14 +200,14 @@ pub struct CustomerTotals {
 }
 
 /// The result of a full read: customers sorted by id (numeric ids numerically).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ingested {
     pub customers: Vec<CustomerTotals>,
     pub report: QualityReport,
 }
 
 /// What the UI shows before the full run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Sniffed {
     pub format: FileFormat,
     pub encoding: TextEncoding,
