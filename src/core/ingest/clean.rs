@@ -701,13 +701,14 @@ pub struct Aggregated {
 }
 
 /// Trimmed id, `None` when empty; a float-formatted whole number (`17850.0`, as pandas writes
-/// an id column that had gaps) loses its `.0` so it matches the integer form of the same id.
+/// an id column that had gaps, or `17850,0` with a decimal comma) loses its fraction so it
+/// matches the integer form of the same id.
 pub fn normalised_customer_id(field: &[u8]) -> Option<&[u8]> {
     let id = field.trim_ascii();
     if id.is_empty() || id.eq_ignore_ascii_case(b"nan") || id.eq_ignore_ascii_case(b"null") {
         return None;
     }
-    if let Some(dot) = id.iter().position(|&b| b == b'.')
+    if let Some(dot) = id.iter().position(|&b| b == b'.' || b == b',')
         && dot > 0
         && id[..dot].iter().all(u8::is_ascii_digit)
         && id[dot + 1..].iter().all(|&b| b == b'0')
@@ -754,6 +755,7 @@ mod tests {
     #[test]
     fn customer_ids_are_trimmed_and_lose_a_float_suffix() {
         assert_eq!(normalised_customer_id(b" 17850.0 "), Some(&b"17850"[..]));
+        assert_eq!(normalised_customer_id(b"13047,0"), Some(&b"13047"[..]));
         assert_eq!(normalised_customer_id(b"00012"), Some(&b"00012"[..]));
         assert_eq!(normalised_customer_id(b"17850.5"), Some(&b"17850.5"[..]));
         assert_eq!(normalised_customer_id(b"A.0"), Some(&b"A.0"[..]));

@@ -71,10 +71,11 @@ pub struct CleaningPolicy {
     /// Price <= 0; for a file with only a line amount, amount <= 0.
     pub drop_nonpositive_price: bool,
     pub drop_duplicates: bool,
-    /// Off by default: on the 2009-2010 sheet the default list matches 1,364 kept lines (POST
-    /// alone 738) of 4,312 customers' purchases, and 27 customers bought nothing else, so
+    /// Off by default: on the 2009-2010 sheet the default list matches 1,367 of the lines the
+    /// reference keeps (about half of them POST), and 27 customers bought nothing else, so
     /// turning it on changes Monetary for hundreds of customers and drops 27 of the reference
-    /// table's 4,312. Postage and manual lines are also part of what a customer paid.
+    /// table's 4,312 (tests/fixtures/ingest). Postage and manual lines are also money the
+    /// customer paid.
     pub drop_non_product_codes: bool,
     pub non_product_codes: Vec<String>,
 }
