@@ -1,1 +1,766 @@
-//! (stage under construction)
+//! 2-D t-SNE for the cluster map, following scikit-learn's Barnes-Hut implementation
+//! (`TSNE(method="barnes_hut")`, scikit-learn >= 1.2 defaults) step for step, so that our
+//! picture and the Python reference's agree in quality:
+//! - input affinities from the exact `3 * perplexity` nearest neighbours, per-row bandwidths by
+//!   the same binary search on entropy, symmetrised and normalised (`_joint_probabilities_nn`);
+//! - PCA initialisation scaled to a first-axis standard deviation of 1e-4;
+//! - early exaggeration (x12, momentum 0.5) for 250 iterations, then momentum 0.8, gradient
+//!   descent with sklearn's adaptive gains, learning rate `max(n / exaggeration / 4, 50)`;
+//! - repulsive forces summarised by a quadtree with sklearn's opening criterion
+//!   (`max cell width^2 / distance^2 < theta^2`) and its treatment of duplicate points;
+//! - convergence checks every 50 iterations (no progress for 300 iterations, or gradient norm
+//!   below 1e-7).
+//!
+//! sklearn computes the optimisation in float32; we use f64 throughout, so embeddings agree in
+//! quality (trustworthiness, KL divergence), not coordinate for coordinate.
+
+use ndarray::{Array2, ArrayView2};
+use rand::SeedableRng;
+use rand_distr::{Distribution, StandardNormal};
+use rand_xoshiro::Xoshiro256Plus;
+use serde::{Deserialize, Serialize};
+
+/// Output dimension: the studio only draws 2-D maps, and the quadtree is 2-D.
+const DIMS: usize = 2;
+/// sklearn's `_binary_search_perplexity`: tolerance on entropy and step budget.
+const PERPLEXITY_TOLERANCE: f64 = 1e-5;
+const PERPLEXITY_STEPS: usize = 100;
+/// sklearn's `EPSILON_DBL`, used when every affinity of a row underflows.
+const EPSILON_DBL: f64 = 1e-8;
+/// `np.finfo(np.double).eps`, the floor of the affinity normaliser.
+const MACHINE_EPSILON: f64 = f64::EPSILON;
+/// `np.finfo(np.float32).tiny`, the floor inside the KL divergence's logarithm.
+const FLOAT32_TINY: f64 = 1.175_494_4e-38;
+/// sklearn's quadtree treats points closer than this (per axis) as one.
+const QUADTREE_EPSILON: f64 = 1e-6;
+const CHECK_EVERY: usize = 50;
+const MIN_GAIN: f64 = 0.01;
+const MIN_GRAD_NORM: f64 = 1e-7;
+const ITERATIONS_WITHOUT_PROGRESS: usize = 300;
+const EXPLORATION_MOMENTUM: f64 = 0.5;
+const FINAL_MOMENTUM: f64 = 0.8;
+/// Standard deviation of the initial layout's first axis (sklearn's PCA and random init).
+const INIT_SCALE: f64 = 1e-4;
+
+/// Where the optimisation starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TsneInit {
+    /// The first two principal components: deterministic (the seed is unused) and keeps the
+    /// global layout stable between runs; sklearn's default since 1.2.
+    Pca,
+    /// Gaussian noise drawn from the seed.
+    Random,
+}
+
+/// Gradient-descent step size.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum TsneLearningRate {
+    /// `max(n / early_exaggeration / 4, 50)` (Belkina et al. 2019; sklearn's "auto").
+    Auto,
+    Fixed(f64),
+}
+
+/// t-SNE settings; the defaults are scikit-learn's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TsneConfig {
+    /// Effective number of neighbours each point attends to; must be below the row count.
+    pub perplexity: f64,
+    pub early_exaggeration: f64,
+    /// Iterations run with exaggerated attraction before the main phase.
+    pub exaggeration_iterations: usize,
+    /// Total iterations, the exaggeration phase included.
+    pub iterations: usize,
+    /// Barnes-Hut opening angle: 0 would be exact, larger is faster and coarser.
+    pub theta: f64,
+    pub learning_rate: TsneLearningRate,
+    pub init: TsneInit,
+    pub seed: u64,
+}
+
+impl Default for TsneConfig {
+    fn default() -> Self {
+        Self {
+            perplexity: 30.0,
+            early_exaggeration: 12.0,
+            exaggeration_iterations: 250,
+            iterations: 1000,
+            theta: 0.5,
+            learning_rate: TsneLearningRate::Auto,
+            init: TsneInit::Pca,
+            seed: 42,
+        }
+    }
+}
+
+/// A finished t-SNE run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TsneResult {
+    /// `n x 2` map coordinates, in input order.
+    pub embedding: Array2<f64>,
+    /// KL(P || Q) at the last iteration (Barnes-Hut estimate), as sklearn's `kl_divergence_`.
+    pub kl_divergence: f64,
+    /// Iterations actually run (fewer than configured when converged early).
+    pub iterations: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TsneError {
+    #[error("t-SNE needs more rows than its perplexity ({perplexity}); got {rows} rows")]
+    PerplexityTooLarge { perplexity: f64, rows: usize },
+    #[error("the input has no columns")]
+    NoColumns,
+    #[error("the input has a missing or infinite value at row {row}, column {column}")]
+    NonFiniteInput { row: usize, column: usize },
+    #[error("all rows are identical: there is no layout to find")]
+    IdenticalRows,
+    #[error("invalid t-SNE setting: {0}")]
+    InvalidConfig(&'static str),
+}
+
+/// Symmetric input affinities `P` in compressed sparse rows; they sum to 1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Affinities {
+    row_starts: Vec<usize>,
+    columns: Vec<usize>,
+    values: Vec<f64>,
+}
+
+impl Affinities {
+    /// Non-zero `(column, p_ij)` of row `i`, by increasing column.
+    pub fn row(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let span = self.row_starts[i]..self.row_starts[i + 1];
+        self.columns[span.clone()]
+            .iter()
+            .copied()
+            .zip(self.values[span].iter().copied())
+    }
+
+    pub fn rows(&self) -> usize {
+        self.row_starts.len() - 1
+    }
+}
+
+fn check_input(x: &ArrayView2<f64>, perplexity: f64) -> Result<(), TsneError> {
+    if x.ncols() == 0 {
+        return Err(TsneError::NoColumns);
+    }
+    if let Some(((row, column), _)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        return Err(TsneError::NonFiniteInput { row, column });
+    }
+    if !(perplexity.is_finite() && perplexity > 0.0) {
+        return Err(TsneError::InvalidConfig("the perplexity must be positive"));
+    }
+    if perplexity >= x.nrows() as f64 {
+        return Err(TsneError::PerplexityTooLarge {
+            perplexity,
+            rows: x.nrows(),
+        });
+    }
+    Ok(())
+}
+
+fn squared_distance(a: ndarray::ArrayView1<f64>, b: ndarray::ArrayView1<f64>) -> f64 {
+    a.iter().zip(b).map(|(p, q)| (p - q) * (p - q)).sum()
+}
+
+/// Exact `k` nearest neighbours of every row (itself excluded), nearest first, with squared
+/// distances. Brute force: at a few thousand rows in a handful of dimensions this is a fraction
+/// of a second, and exact like sklearn's tree search.
+fn nearest_neighbours(x: &ArrayView2<f64>, k: usize) -> Vec<Vec<(f64, usize)>> {
+    let n = x.nrows();
+    let mut candidates = Vec::with_capacity(n);
+    (0..n)
+        .map(|i| {
+            candidates.clear();
+            candidates.extend(
+                (0..n)
+                    .filter(|&j| j != i)
+                    .map(|j| (squared_distance(x.row(i), x.row(j)), j)),
+            );
+            let by_distance =
+                |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+            if k < candidates.len() {
+                candidates.select_nth_unstable_by(k, by_distance);
+                candidates.truncate(k);
+            }
+            candidates.sort_unstable_by(by_distance);
+            candidates.clone()
+        })
+        .collect()
+}
+
+/// Conditional affinities `p_j|i` of one row over its neighbours, with the Gaussian bandwidth
+/// found by sklearn's bisection on `beta = 1 / (2 sigma^2)` to reach entropy `ln(perplexity)`.
+fn conditional_row(squared_distances: &[f64], perplexity: f64) -> Vec<f64> {
+    let desired_entropy = perplexity.ln();
+    let (mut beta, mut beta_min, mut beta_max) = (1.0, f64::NEG_INFINITY, f64::INFINITY);
+    let mut p = vec![0.0; squared_distances.len()];
+    for _ in 0..PERPLEXITY_STEPS {
+        for (pj, d) in p.iter_mut().zip(squared_distances) {
+            *pj = (-d * beta).exp();
+        }
+        let mut sum_p: f64 = p.iter().sum();
+        if sum_p == 0.0 {
+            sum_p = EPSILON_DBL;
+        }
+        let mut weighted_distance = 0.0;
+        for (pj, d) in p.iter_mut().zip(squared_distances) {
+            *pj /= sum_p;
+            weighted_distance += d * *pj;
+        }
+        let entropy_diff = sum_p.ln() + beta * weighted_distance - desired_entropy;
+        if entropy_diff.abs() <= PERPLEXITY_TOLERANCE {
+            break;
+        }
+        if entropy_diff > 0.0 {
+            beta_min = beta;
+            beta = if beta_max == f64::INFINITY {
+                beta * 2.0
+            } else {
+                (beta + beta_max) / 2.0
+            };
+        } else {
+            beta_max = beta;
+            beta = if beta_min == f64::NEG_INFINITY {
+                beta / 2.0
+            } else {
+                (beta + beta_min) / 2.0
+            };
+        }
+    }
+    p
+}
+
+/// The input affinities t-SNE matches, exactly as scikit-learn's `TSNE` builds them for
+/// Barnes-Hut: `min(n - 1, floor(3 * perplexity + 1))` nearest neighbours, conditional
+/// affinities per row, then `P = (P + P^T) / sum`.
+pub fn joint_probabilities(x: ArrayView2<f64>, perplexity: f64) -> Result<Affinities, TsneError> {
+    check_input(&x, perplexity)?;
+    let n = x.nrows();
+    let k = (n - 1).min((3.0 * perplexity + 1.0) as usize);
+    let mut rows: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
+    for (i, neighbours) in nearest_neighbours(&x, k).into_iter().enumerate() {
+        // sklearn hands the bisection float32 squared distances; rounding them the same way
+        // keeps P equal to sklearn's to ~1e-9 instead of ~1e-7.
+        let distances: Vec<f64> = neighbours.iter().map(|&(d, _)| d as f32 as f64).collect();
+        for ((_, j), p) in neighbours
+            .iter()
+            .zip(conditional_row(&distances, perplexity))
+        {
+            rows[i].push((*j, p));
+            rows[*j].push((i, p));
+        }
+    }
+    let mut affinities = Affinities {
+        row_starts: vec![0],
+        columns: Vec::new(),
+        values: Vec::new(),
+    };
+    for mut row in rows {
+        row.sort_unstable_by_key(|&(j, _)| j);
+        // A pair that is a neighbour both ways appears twice: p_j|i + p_i|j.
+        let mut merged: Vec<(usize, f64)> = Vec::with_capacity(row.len());
+        for (j, p) in row {
+            match merged.last_mut() {
+                Some((last, sum)) if *last == j => *sum += p,
+                _ => merged.push((j, p)),
+            }
+        }
+        affinities.columns.extend(merged.iter().map(|&(j, _)| j));
+        affinities.values.extend(merged.iter().map(|&(_, p)| p));
+        affinities.row_starts.push(affinities.columns.len());
+    }
+    let total = affinities.values.iter().sum::<f64>().max(MACHINE_EPSILON);
+    affinities.values.iter_mut().for_each(|p| *p /= total);
+    Ok(affinities)
+}
+
+/// Barnes-Hut quadtree over the current map, as sklearn's `_QuadTree`: a leaf holds one point
+/// (or several within `QUADTREE_EPSILON` of each other), children are created only when used.
+struct QuadTree {
+    cells: Vec<Cell>,
+}
+
+struct Cell {
+    min: [f64; DIMS],
+    max: [f64; DIMS],
+    center: [f64; DIMS],
+    squared_max_width: f64,
+    barycenter: [f64; DIMS],
+    /// Points in this cell and below.
+    size: usize,
+    children: [Option<usize>; 1 << DIMS],
+    is_leaf: bool,
+}
+
+impl Cell {
+    fn new(min: [f64; DIMS], max: [f64; DIMS]) -> Self {
+        let center = std::array::from_fn(|d| (min[d] + max[d]) / 2.0);
+        let squared_max_width = (0..DIMS)
+            .map(|d| (max[d] - min[d]).powi(2))
+            .fold(0.0, f64::max);
+        Self {
+            min,
+            max,
+            center,
+            squared_max_width,
+            barycenter: [0.0; DIMS],
+            size: 0,
+            children: [None; 1 << DIMS],
+            is_leaf: true,
+        }
+    }
+
+    fn quadrant(&self, point: &[f64; DIMS]) -> usize {
+        (0..DIMS).fold(0, |q, d| q * 2 + usize::from(point[d] >= self.center[d]))
+    }
+}
+
+fn is_duplicate(a: &[f64; DIMS], b: &[f64; DIMS]) -> bool {
+    (0..DIMS).all(|d| (a[d] - b[d]).abs() <= QUADTREE_EPSILON)
+}
+
+impl QuadTree {
+    fn build(points: &[[f64; DIMS]]) -> Self {
+        let mut min = [f64::INFINITY; DIMS];
+        let mut max = [f64::NEG_INFINITY; DIMS];
+        for p in points {
+            for d in 0..DIMS {
+                min[d] = min[d].min(p[d]);
+                max[d] = max[d].max(p[d]);
+            }
+        }
+        // sklearn widens the upper bound so every point lies strictly inside the root.
+        for m in &mut max {
+            *m = (*m * (1.0 + 1e-3 * m.signum())).max(*m + 1e-3);
+        }
+        let mut tree = Self {
+            cells: Vec::with_capacity(2 * points.len()),
+        };
+        tree.cells.push(Cell::new(min, max));
+        for p in points {
+            tree.insert(p);
+        }
+        tree
+    }
+
+    fn insert(&mut self, point: &[f64; DIMS]) {
+        let mut id = 0;
+        loop {
+            let cell = &mut self.cells[id];
+            if cell.size == 0 {
+                cell.size = 1;
+                cell.barycenter = *point;
+                return;
+            }
+            if !cell.is_leaf {
+                let n = cell.size as f64;
+                for d in 0..DIMS {
+                    cell.barycenter[d] = (n * cell.barycenter[d] + point[d]) / (n + 1.0);
+                }
+                cell.size += 1;
+                match cell.children[cell.quadrant(point)] {
+                    Some(child) => id = child,
+                    None => return self.add_child(id, point, 1),
+                }
+            } else if is_duplicate(point, &cell.barycenter) {
+                cell.size += 1;
+                return;
+            } else {
+                // Push the leaf's point(s) one level down, then insert into the now inner cell.
+                let (barycenter, size) = (cell.barycenter, cell.size);
+                self.add_child(id, &barycenter, size);
+            }
+        }
+    }
+
+    fn add_child(&mut self, parent: usize, point: &[f64; DIMS], size: usize) {
+        let cell = &self.cells[parent];
+        let quadrant = cell.quadrant(point);
+        let mut min = cell.min;
+        let mut max = cell.max;
+        for d in 0..DIMS {
+            if point[d] >= cell.center[d] {
+                min[d] = cell.center[d];
+            } else {
+                max[d] = cell.center[d];
+            }
+        }
+        let mut child = Cell::new(min, max);
+        child.barycenter = *point;
+        child.size = size;
+        let child_id = self.cells.len();
+        self.cells.push(child);
+        let cell = &mut self.cells[parent];
+        cell.children[quadrant] = Some(child_id);
+        cell.is_leaf = false;
+    }
+
+    /// Adds the repulsion on `point` (unnormalised: `sum q^2 * delta`) to `force` and returns
+    /// its contribution to the normaliser `Z = sum q`. The point's own leaf is skipped.
+    fn repulsion(
+        &self,
+        point: &[f64; DIMS],
+        squared_theta: f64,
+        stack: &mut Vec<usize>,
+        force: &mut [f64; DIMS],
+    ) -> f64 {
+        let mut sum_q = 0.0;
+        stack.clear();
+        stack.push(0);
+        while let Some(id) = stack.pop() {
+            let cell = &self.cells[id];
+            let delta: [f64; DIMS] = std::array::from_fn(|d| point[d] - cell.barycenter[d]);
+            let squared_distance: f64 = delta.iter().map(|v| v * v).sum();
+            if cell.is_leaf && is_duplicate(point, &cell.barycenter) {
+                continue;
+            }
+            if cell.is_leaf || cell.squared_max_width / squared_distance < squared_theta {
+                let q = 1.0 / (1.0 + squared_distance);
+                let size = cell.size as f64;
+                sum_q += size * q;
+                for d in 0..DIMS {
+                    force[d] += size * q * q * delta[d];
+                }
+            } else {
+                stack.extend(cell.children.iter().flatten());
+            }
+        }
+        sum_q
+    }
+}
+
+/// KL gradient with Student-t (one degree of freedom) similarities, Barnes-Hut approximated,
+/// and, when asked, the KL divergence itself (sklearn's `compute_gradient`).
+fn gradient(
+    p: &Affinities,
+    exaggeration: f64,
+    y: &[[f64; DIMS]],
+    squared_theta: f64,
+    compute_error: bool,
+    grad: &mut [[f64; DIMS]],
+) -> Option<f64> {
+    let tree = QuadTree::build(y);
+    let mut stack = Vec::new();
+    let mut repulsion = vec![[0.0; DIMS]; y.len()];
+    let sum_q: f64 = y
+        .iter()
+        .zip(&mut repulsion)
+        .map(|(point, force)| tree.repulsion(point, squared_theta, &mut stack, force))
+        .sum();
+    let mut error = 0.0;
+    for (i, (g, rep)) in grad.iter_mut().zip(&repulsion).enumerate() {
+        let mut attraction = [0.0; DIMS];
+        for (j, pij) in p.row(i) {
+            let pij = pij * exaggeration;
+            let delta: [f64; DIMS] = std::array::from_fn(|d| y[i][d] - y[j][d]);
+            let q = 1.0 / (1.0 + delta.iter().map(|v| v * v).sum::<f64>());
+            for d in 0..DIMS {
+                attraction[d] += pij * q * delta[d];
+            }
+            if compute_error {
+                error += pij * (pij.max(FLOAT32_TINY) / (q / sum_q).max(FLOAT32_TINY)).ln();
+            }
+        }
+        for d in 0..DIMS {
+            g[d] = 4.0 * (attraction[d] - rep[d] / sum_q);
+        }
+    }
+    compute_error.then_some(error)
+}
+
+/// One call of sklearn's `_gradient_descent`: momentum and per-coordinate gains, both reset at
+/// the start of the phase.
+struct Phase {
+    start: usize,
+    end: usize,
+    momentum: f64,
+    exaggeration: f64,
+    patience: usize,
+}
+
+/// Runs one phase; returns the last KL divergence computed and the last iteration index.
+fn descend(
+    p: &Affinities,
+    y: &mut [[f64; DIMS]],
+    phase: &Phase,
+    learning_rate: f64,
+    squared_theta: f64,
+    total: usize,
+    on_progress: &mut dyn FnMut(usize, usize),
+) -> (f64, usize) {
+    let n = y.len();
+    let mut update = vec![[0.0; DIMS]; n];
+    let mut gains = vec![[1.0; DIMS]; n];
+    let mut grad = vec![[0.0; DIMS]; n];
+    let (mut error, mut best_error, mut best_iteration) = (f64::MAX, f64::MAX, phase.start);
+    let mut last = phase.start;
+    for i in phase.start..phase.end {
+        last = i;
+        let check = (i + 1) % CHECK_EVERY == 0;
+        let compute_error = check || i + 1 == phase.end;
+        if let Some(e) = gradient(
+            p,
+            phase.exaggeration,
+            y,
+            squared_theta,
+            compute_error,
+            &mut grad,
+        ) {
+            error = e;
+        }
+        let mut squared_norm = 0.0;
+        for ((point, step), (g, gain)) in y
+            .iter_mut()
+            .zip(&mut update)
+            .zip(grad.iter_mut().zip(&mut gains))
+        {
+            for d in 0..DIMS {
+                let grown: f64 = if step[d] * g[d] < 0.0 {
+                    gain[d] + 0.2
+                } else {
+                    gain[d] * 0.8
+                };
+                gain[d] = grown.max(MIN_GAIN);
+                g[d] *= gain[d];
+                squared_norm += g[d] * g[d];
+                step[d] = phase.momentum * step[d] - learning_rate * g[d];
+                point[d] += step[d];
+            }
+        }
+        on_progress(i + 1, total);
+        if check {
+            if error < best_error {
+                best_error = error;
+                best_iteration = i;
+            } else if i - best_iteration > phase.patience {
+                break;
+            }
+            if squared_norm.sqrt() <= MIN_GRAD_NORM {
+                break;
+            }
+        }
+    }
+    (error, last)
+}
+
+/// Eigen-decomposition of a small symmetric matrix by cyclic Jacobi rotations; returns the
+/// eigenvalues and the eigenvectors as columns.
+fn symmetric_eigen(mut a: Array2<f64>) -> (Vec<f64>, Array2<f64>) {
+    let d = a.nrows();
+    let mut v = Array2::<f64>::eye(d);
+    for _sweep in 0..64 {
+        let off: f64 = (0..d)
+            .flat_map(|r| (0..d).filter(move |&c| c != r).map(move |c| (r, c)))
+            .map(|(r, c)| a[[r, c]].powi(2))
+            .sum();
+        let scale: f64 = a.iter().map(|x| x * x).sum();
+        if off <= 1e-30 * scale {
+            break;
+        }
+        for p in 0..d {
+            for q in p + 1..d {
+                if a[[p, q]] == 0.0 {
+                    continue;
+                }
+                let theta = (a[[q, q]] - a[[p, p]]) / (2.0 * a[[p, q]]);
+                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
+                let c = 1.0 / (t * t + 1.0).sqrt();
+                let s = t * c;
+                for k in 0..d {
+                    let (akp, akq) = (a[[k, p]], a[[k, q]]);
+                    a[[k, p]] = c * akp - s * akq;
+                    a[[k, q]] = s * akp + c * akq;
+                }
+                for k in 0..d {
+                    let (apk, aqk) = (a[[p, k]], a[[q, k]]);
+                    a[[p, k]] = c * apk - s * aqk;
+                    a[[q, k]] = s * apk + c * aqk;
+                }
+                for k in 0..d {
+                    let (vkp, vkq) = (v[[k, p]], v[[k, q]]);
+                    v[[k, p]] = c * vkp - s * vkq;
+                    v[[k, q]] = s * vkp + c * vkq;
+                }
+            }
+        }
+    }
+    ((0..d).map(|i| a[[i, i]]).collect(), v)
+}
+
+/// First two principal components, signs fixed as sklearn's `svd_flip` (largest loading
+/// positive), scaled so the first axis has standard deviation `INIT_SCALE`.
+fn pca_init(x: &ArrayView2<f64>) -> Result<Vec<[f64; DIMS]>, TsneError> {
+    if x.ncols() < DIMS {
+        return Err(TsneError::InvalidConfig(
+            "PCA initialisation needs at least two input columns",
+        ));
+    }
+    let mean = x.mean_axis(ndarray::Axis(0)).unwrap_or_default();
+    let centered = x - &mean;
+    let covariance = centered.t().dot(&centered);
+    let (values, vectors) = symmetric_eigen(covariance);
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
+    let components: Vec<Vec<f64>> = order[..DIMS]
+        .iter()
+        .map(|&c| {
+            let column = vectors.column(c);
+            let largest = column
+                .iter()
+                .copied()
+                .max_by(|a, b| a.abs().total_cmp(&b.abs()))
+                .unwrap_or(1.0);
+            column.iter().map(|v| v * largest.signum()).collect()
+        })
+        .collect();
+    let projected: Vec<[f64; DIMS]> = centered
+        .rows()
+        .into_iter()
+        .map(|row| {
+            std::array::from_fn(|d| row.iter().zip(&components[d]).map(|(a, b)| a * b).sum())
+        })
+        .collect();
+    let first_axis_std =
+        (projected.iter().map(|p| p[0] * p[0]).sum::<f64>() / projected.len() as f64).sqrt();
+    if first_axis_std == 0.0 {
+        return Err(TsneError::IdenticalRows);
+    }
+    let scale = INIT_SCALE / first_axis_std;
+    Ok(projected
+        .into_iter()
+        .map(|p| p.map(|v| v * scale))
+        .collect())
+}
+
+fn random_init(n: usize, seed: u64) -> Vec<[f64; DIMS]> {
+    let mut rng = Xoshiro256Plus::seed_from_u64(seed);
+    (0..n)
+        .map(|_| {
+            std::array::from_fn(|_| {
+                let z: f64 = StandardNormal.sample(&mut rng);
+                INIT_SCALE * z
+            })
+        })
+        .collect()
+}
+
+/// Embeds the rows of `x` in 2-D. `on_progress(iteration, total)` is called after every
+/// iteration.
+pub fn tsne(
+    x: ArrayView2<f64>,
+    config: &TsneConfig,
+    on_progress: &mut dyn FnMut(usize, usize),
+) -> Result<TsneResult, TsneError> {
+    if !(config.theta.is_finite() && config.theta >= 0.0) {
+        return Err(TsneError::InvalidConfig("theta must be a number >= 0"));
+    }
+    if !(config.early_exaggeration.is_finite() && config.early_exaggeration > 0.0) {
+        return Err(TsneError::InvalidConfig(
+            "the early exaggeration must be positive",
+        ));
+    }
+    let p = joint_probabilities(x, config.perplexity)?;
+    let n = x.nrows();
+    let learning_rate = match config.learning_rate {
+        TsneLearningRate::Auto => (n as f64 / config.early_exaggeration / 4.0).max(50.0),
+        TsneLearningRate::Fixed(rate) if rate.is_finite() && rate > 0.0 => rate,
+        TsneLearningRate::Fixed(_) => {
+            return Err(TsneError::InvalidConfig(
+                "the learning rate must be positive",
+            ));
+        }
+    };
+    let mut y = match config.init {
+        TsneInit::Pca => pca_init(&x)?,
+        TsneInit::Random => random_init(n, config.seed),
+    };
+    let squared_theta = config.theta * config.theta;
+    let total = config.iterations;
+    let exploration_end = config.exaggeration_iterations.min(total);
+    let exploration = Phase {
+        start: 0,
+        end: exploration_end,
+        momentum: EXPLORATION_MOMENTUM,
+        exaggeration: config.early_exaggeration,
+        patience: exploration_end,
+    };
+    let (mut kl_divergence, mut last) = (f64::NAN, None);
+    if exploration.end > 0 {
+        let (error, i) = descend(
+            &p,
+            &mut y,
+            &exploration,
+            learning_rate,
+            squared_theta,
+            total,
+            on_progress,
+        );
+        (kl_divergence, last) = (error, Some(i));
+    }
+    let main = Phase {
+        start: last.map_or(0, |i| i + 1),
+        end: total,
+        momentum: FINAL_MOMENTUM,
+        exaggeration: 1.0,
+        patience: ITERATIONS_WITHOUT_PROGRESS,
+    };
+    if main.end > main.start {
+        let (error, i) = descend(
+            &p,
+            &mut y,
+            &main,
+            learning_rate,
+            squared_theta,
+            total,
+            on_progress,
+        );
+        (kl_divergence, last) = (error, Some(i));
+    }
+    let embedding = Array2::from_shape_vec((n, DIMS), y.into_iter().flatten().collect())
+        .expect("n points of DIMS coordinates");
+    Ok(TsneResult {
+        embedding,
+        kl_divergence,
+        iterations: last.map_or(0, |i| i + 1),
+    })
+}
+
+/// How well `embedding` keeps each row's `k` nearest input neighbours (1 = perfectly), as
+/// sklearn's `trustworthiness`: penalises embedding neighbours by how far down the input
+/// ranking they are. O(n^2 log n) time, O(n) memory.
+pub fn trustworthiness(x: ArrayView2<f64>, embedding: ArrayView2<f64>, k: usize) -> f64 {
+    let n = x.nrows();
+    let mut rank_in_input = vec![0usize; n];
+    let mut order: Vec<(f64, usize)> = Vec::with_capacity(n);
+    let mut penalty = 0usize;
+    for i in 0..n {
+        order.clear();
+        order.extend(
+            (0..n)
+                .filter(|&j| j != i)
+                .map(|j| (squared_distance(x.row(i), x.row(j)), j)),
+        );
+        order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        for (rank, &(_, j)) in order.iter().enumerate() {
+            rank_in_input[j] = rank + 1;
+        }
+        order.clear();
+        order.extend(
+            (0..n)
+                .filter(|&j| j != i)
+                .map(|j| (squared_distance(embedding.row(i), embedding.row(j)), j)),
+        );
+        let by_distance =
+            |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+        if k < order.len() {
+            order.select_nth_unstable_by(k, by_distance);
+        }
+        penalty += order[..k.min(order.len())]
+            .iter()
+            .map(|&(_, j)| rank_in_input[j].saturating_sub(k))
+            .sum::<usize>();
+    }
+    let (n, k) = (n as f64, k as f64);
+    1.0 - penalty as f64 * 2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0))
+}

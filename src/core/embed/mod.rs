@@ -1,1 +1,3 @@
 //! (stage under construction)
+
+pub mod autoencoder;
