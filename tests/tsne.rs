@@ -131,7 +131,7 @@ fn same_seed_same_map() {
     let x = matrix(&r.x);
     let config = TsneConfig {
         init: TsneInit::Random,
-        iterations: 300,
+        iterations: 100,
         seed: 3,
         ..TsneConfig::default()
     };

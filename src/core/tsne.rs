@@ -278,41 +278,61 @@ pub fn joint_probabilities(x: ArrayView2<f64>, perplexity: f64) -> Result<Affini
 /// Barnes-Hut quadtree over the current map, as sklearn's `_QuadTree`: a leaf holds one point
 /// (or several within `QUADTREE_EPSILON` of each other), children are created only when used.
 struct QuadTree {
-    cells: Vec<Cell>,
+    /// What the force pass reads, kept small for the cache: one entry per cell.
+    nodes: Vec<Node>,
+    /// What only insertion needs, indexed like `nodes`.
+    regions: Vec<Region>,
 }
 
-struct Cell {
+const NO_CHILD: u32 = u32::MAX;
+
+#[derive(Clone, Copy)]
+struct Node {
+    barycenter: [f64; DIMS],
+    squared_max_width: f64,
+    /// Points in this cell and below.
+    size: u32,
+    is_leaf: bool,
+    children: [u32; 1 << DIMS],
+}
+
+struct Region {
     min: [f64; DIMS],
     max: [f64; DIMS],
     center: [f64; DIMS],
-    squared_max_width: f64,
-    barycenter: [f64; DIMS],
-    /// Points in this cell and below.
-    size: usize,
-    children: [Option<usize>; 1 << DIMS],
-    is_leaf: bool,
 }
 
-impl Cell {
+impl Region {
     fn new(min: [f64; DIMS], max: [f64; DIMS]) -> Self {
-        let center = std::array::from_fn(|d| (min[d] + max[d]) / 2.0);
-        let squared_max_width = (0..DIMS)
-            .map(|d| (max[d] - min[d]).powi(2))
-            .fold(0.0, f64::max);
         Self {
             min,
             max,
-            center,
-            squared_max_width,
-            barycenter: [0.0; DIMS],
-            size: 0,
-            children: [None; 1 << DIMS],
-            is_leaf: true,
+            center: std::array::from_fn(|d| (min[d] + max[d]) / 2.0),
         }
     }
 
     fn quadrant(&self, point: &[f64; DIMS]) -> usize {
         (0..DIMS).fold(0, |q, d| q * 2 + usize::from(point[d] >= self.center[d]))
+    }
+
+    /// The half of this region, along every axis, that holds `point`.
+    fn child_holding(&self, point: &[f64; DIMS]) -> Self {
+        let mut min = self.min;
+        let mut max = self.max;
+        for d in 0..DIMS {
+            if point[d] >= self.center[d] {
+                min[d] = self.center[d];
+            } else {
+                max[d] = self.center[d];
+            }
+        }
+        Self::new(min, max)
+    }
+
+    fn squared_max_width(&self) -> f64 {
+        (0..DIMS)
+            .map(|d| (self.max[d] - self.min[d]).powi(2))
+            .fold(0.0, f64::max)
     }
 }
 
@@ -335,65 +355,65 @@ impl QuadTree {
             *m = (*m * (1.0 + 1e-3 * m.signum())).max(*m + 1e-3);
         }
         let mut tree = Self {
-            cells: Vec::with_capacity(2 * points.len()),
+            nodes: Vec::with_capacity(2 * points.len()),
+            regions: Vec::with_capacity(2 * points.len()),
         };
-        tree.cells.push(Cell::new(min, max));
+        tree.push(Region::new(min, max), [0.0; DIMS], 0);
         for p in points {
             tree.insert(p);
         }
         tree
     }
 
+    fn push(&mut self, region: Region, barycenter: [f64; DIMS], size: u32) -> u32 {
+        self.nodes.push(Node {
+            barycenter,
+            squared_max_width: region.squared_max_width(),
+            size,
+            is_leaf: true,
+            children: [NO_CHILD; 1 << DIMS],
+        });
+        self.regions.push(region);
+        (self.nodes.len() - 1) as u32
+    }
+
     fn insert(&mut self, point: &[f64; DIMS]) {
         let mut id = 0;
         loop {
-            let cell = &mut self.cells[id];
-            if cell.size == 0 {
-                cell.size = 1;
-                cell.barycenter = *point;
+            let node = &mut self.nodes[id];
+            if node.size == 0 {
+                node.size = 1;
+                node.barycenter = *point;
                 return;
             }
-            if !cell.is_leaf {
-                let n = cell.size as f64;
-                for d in 0..DIMS {
-                    cell.barycenter[d] = (n * cell.barycenter[d] + point[d]) / (n + 1.0);
+            if !node.is_leaf {
+                let n = f64::from(node.size);
+                for (b, p) in node.barycenter.iter_mut().zip(point) {
+                    *b = (n * *b + p) / (n + 1.0);
                 }
-                cell.size += 1;
-                match cell.children[cell.quadrant(point)] {
-                    Some(child) => id = child,
-                    None => return self.add_child(id, point, 1),
+                node.size += 1;
+                match node.children[self.regions[id].quadrant(point)] {
+                    NO_CHILD => return self.add_child(id, point, 1),
+                    child => id = child as usize,
                 }
-            } else if is_duplicate(point, &cell.barycenter) {
-                cell.size += 1;
+            } else if is_duplicate(point, &node.barycenter) {
+                node.size += 1;
                 return;
             } else {
                 // Push the leaf's point(s) one level down, then insert into the now inner cell.
-                let (barycenter, size) = (cell.barycenter, cell.size);
+                let (barycenter, size) = (node.barycenter, node.size);
                 self.add_child(id, &barycenter, size);
             }
         }
     }
 
-    fn add_child(&mut self, parent: usize, point: &[f64; DIMS], size: usize) {
-        let cell = &self.cells[parent];
-        let quadrant = cell.quadrant(point);
-        let mut min = cell.min;
-        let mut max = cell.max;
-        for d in 0..DIMS {
-            if point[d] >= cell.center[d] {
-                min[d] = cell.center[d];
-            } else {
-                max[d] = cell.center[d];
-            }
-        }
-        let mut child = Cell::new(min, max);
-        child.barycenter = *point;
-        child.size = size;
-        let child_id = self.cells.len();
-        self.cells.push(child);
-        let cell = &mut self.cells[parent];
-        cell.children[quadrant] = Some(child_id);
-        cell.is_leaf = false;
+    fn add_child(&mut self, parent: usize, point: &[f64; DIMS], size: u32) {
+        let quadrant = self.regions[parent].quadrant(point);
+        let region = self.regions[parent].child_holding(point);
+        let child = self.push(region, *point, size);
+        let node = &mut self.nodes[parent];
+        node.children[quadrant] = child;
+        node.is_leaf = false;
     }
 
     /// Adds the repulsion on `point` (unnormalised: `sum q^2 * delta`) to `force` and returns
@@ -402,28 +422,28 @@ impl QuadTree {
         &self,
         point: &[f64; DIMS],
         squared_theta: f64,
-        stack: &mut Vec<usize>,
+        stack: &mut Vec<u32>,
         force: &mut [f64; DIMS],
     ) -> f64 {
         let mut sum_q = 0.0;
         stack.clear();
         stack.push(0);
         while let Some(id) = stack.pop() {
-            let cell = &self.cells[id];
-            let delta: [f64; DIMS] = std::array::from_fn(|d| point[d] - cell.barycenter[d]);
+            let node = &self.nodes[id as usize];
+            let delta: [f64; DIMS] = std::array::from_fn(|d| point[d] - node.barycenter[d]);
             let squared_distance: f64 = delta.iter().map(|v| v * v).sum();
-            if cell.is_leaf && is_duplicate(point, &cell.barycenter) {
+            if node.is_leaf && is_duplicate(point, &node.barycenter) {
                 continue;
             }
-            if cell.is_leaf || cell.squared_max_width / squared_distance < squared_theta {
+            if node.is_leaf || node.squared_max_width < squared_theta * squared_distance {
                 let q = 1.0 / (1.0 + squared_distance);
-                let size = cell.size as f64;
+                let size = f64::from(node.size);
                 sum_q += size * q;
-                for d in 0..DIMS {
-                    force[d] += size * q * q * delta[d];
+                for (f, d) in force.iter_mut().zip(delta) {
+                    *f += size * q * q * d;
                 }
             } else {
-                stack.extend(cell.children.iter().flatten());
+                stack.extend(node.children.iter().filter(|&&c| c != NO_CHILD));
             }
         }
         sum_q

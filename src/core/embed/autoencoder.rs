@@ -62,8 +62,12 @@ pub struct AutoencoderConfig {
 }
 
 impl Default for AutoencoderConfig {
-    /// The seed project's model. Epochs and batch size were chosen by measuring reconstruction
-    /// error and time on the seed's 4,312-customer table (see the module's tests).
+    /// The seed project's model. Epochs and batch size were chosen on the seed's 4,312-customer
+    /// table (tests/autoencoder.rs, `batch_size_sweep`; native, optimised build, 2 loaded cores):
+    /// per epoch 0.03 s at batch 32, 0.015 s at 64, 0.01 s at 128, 0.006 s at 256; after 100
+    /// epochs the reconstruction MSE is 0.004-0.007 at batch 32-128 (PCA's 2-D floor: 0.110),
+    /// while batch 256 sometimes stalls (0.055). Batch 64 reaches batch 32's error in half the
+    /// time; patience 10 stops once the validation loss is flat.
     fn default() -> Self {
         Self {
             hidden: vec![16, 8],
