@@ -1,1 +1,149 @@
-//! (stage under construction)
+//! Clustering stage: KMeans, a full-covariance Gaussian mixture and Ward agglomeration on an
+//! embedding (n rows x d columns), each for any k, plus a k sweep to choose k with evidence.
+//! All three follow scikit-learn's definitions so that numbers can be checked against it.
+
+pub mod gmm;
+pub mod kmeans;
+pub mod sweep;
+pub mod ward;
+
+use ndarray::{Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::core::embed::array_serde;
+
+pub use gmm::{GmmConfig, GmmFit, gmm, gmm_from_labels};
+pub use kmeans::{KMeansConfig, KMeansFit, kmeans, kmeans_from_centres};
+pub use sweep::{K_SWEEP, sweep};
+pub use ward::WardTree;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Algorithm {
+    KMeans,
+    Gmm,
+    Ward,
+}
+
+impl Algorithm {
+    pub const ALL: [Algorithm; 3] = [Algorithm::KMeans, Algorithm::Gmm, Algorithm::Ward];
+
+    /// The short name the seed's dashboard used (KM_PCA, GMM_AE, AGGLO_PCA, ...).
+    pub fn short_name(self) -> &'static str {
+        match self {
+            Algorithm::KMeans => "KM",
+            Algorithm::Gmm => "GMM",
+            Algorithm::Ward => "AGGLO",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum ClusterError {
+    #[error("cannot cluster an empty table")]
+    Empty,
+    #[error("k must be at least 1")]
+    ZeroClusters,
+    #[error("{k} clusters need at least {k} rows, got {rows}")]
+    TooFewRows { rows: usize, k: usize },
+    #[error("row {row}, column {column} is not a finite number")]
+    NotFinite { row: usize, column: usize },
+    #[error("expected {expected} columns, got {found}")]
+    ColumnCount { expected: usize, found: usize },
+    #[error("{labels} initial labels for {rows} rows (or a label >= k)")]
+    InitialLabels { labels: usize, rows: usize },
+    #[error("covariance of mixture component {component} stays singular even with regularisation")]
+    SingularCovariance { component: usize },
+}
+
+/// One clustering of the rows, whatever the algorithm.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Clustering {
+    pub algorithm: Algorithm,
+    pub k: usize,
+    /// Cluster of each row, in 0..k.
+    pub labels: Vec<usize>,
+    /// One row per cluster, in the input space: KMeans centres, mixture means, Ward cluster means.
+    #[serde(serialize_with = "array_serde::matrix")]
+    pub centroids: Array2<f64>,
+    pub sizes: Vec<usize>,
+    /// Sum of squared distances of rows to their centroid (scikit-learn's KMeans `inertia_`).
+    pub inertia: f64,
+    /// Iterations of the best run (KMeans Lloyd steps, mixture EM steps); Ward has none.
+    pub iterations: Option<usize>,
+    /// Bayesian information criterion, scikit-learn's formula (mixture only; lower is better).
+    pub bic: Option<f64>,
+    /// Mean log-likelihood per row, scikit-learn's `score` (mixture only).
+    pub mean_log_likelihood: Option<f64>,
+}
+
+/// Clusters `x` into `k` groups with the default settings of each algorithm (KMeans: k-means++
+/// and 10 restarts; mixture: k-means start, reg_covar 1e-6; Ward: exact).
+pub fn cluster(
+    algorithm: Algorithm,
+    x: ArrayView2<f64>,
+    k: usize,
+    seed: u64,
+) -> Result<Clustering, ClusterError> {
+    match algorithm {
+        Algorithm::KMeans => Ok(kmeans(x, k, seed, &KMeansConfig::default())?.into_clustering()),
+        Algorithm::Gmm => Ok(gmm(x, k, seed, &GmmConfig::default())?.into_clustering(x)),
+        Algorithm::Ward => WardTree::fit(x)?.cut(k),
+    }
+}
+
+/// Rejects what no algorithm can cluster, so the algorithms themselves never see NaN or k > n.
+fn validate(x: ArrayView2<f64>, k: usize) -> Result<(), ClusterError> {
+    if x.nrows() == 0 || x.ncols() == 0 {
+        return Err(ClusterError::Empty);
+    }
+    if k == 0 {
+        return Err(ClusterError::ZeroClusters);
+    }
+    if x.nrows() < k {
+        return Err(ClusterError::TooFewRows { rows: x.nrows(), k });
+    }
+    match x.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        Some(((row, column), _)) => Err(ClusterError::NotFinite { row, column }),
+        None => Ok(()),
+    }
+}
+
+fn squared_distance<'a>(
+    a: impl IntoIterator<Item = &'a f64>,
+    b: impl IntoIterator<Item = &'a f64>,
+) -> f64 {
+    a.into_iter().zip(b).map(|(p, q)| (p - q) * (p - q)).sum()
+}
+
+fn cluster_sizes(labels: &[usize], k: usize) -> Vec<usize> {
+    let mut sizes = vec![0; k];
+    for &label in labels {
+        sizes[label] += 1;
+    }
+    sizes
+}
+
+/// Mean of each cluster's rows (zeros for an empty cluster, which only a mixture can produce).
+fn cluster_means(x: ArrayView2<f64>, labels: &[usize], k: usize) -> Array2<f64> {
+    let mut sums = Array2::zeros((k, x.ncols()));
+    for (row, &label) in x.rows().into_iter().zip(labels) {
+        let mut sum = sums.row_mut(label);
+        sum += &row;
+    }
+    for (mut sum, size) in sums.rows_mut().into_iter().zip(cluster_sizes(labels, k)) {
+        if size > 0 {
+            sum /= size as f64;
+        }
+    }
+    sums
+}
+
+fn inertia(x: ArrayView2<f64>, labels: &[usize], centroids: &Array2<f64>) -> f64 {
+    x.rows()
+        .into_iter()
+        .zip(labels)
+        .map(|(row, &label)| squared_distance(row, centroids.row(label)))
+        .sum()
+}
