@@ -339,7 +339,7 @@ pub async fn run(
         variant_specs.iter().zip(clusterings).enumerate()
     {
         let spec = VariantSpec { algorithm, embedding, k: options.k, seed: options.seed };
-        variants.push(evaluate_variant(&spec, clustering, &embeddings, &raw, options, device).await?);
+        variants.push(evaluate_variant(&spec, clustering, &embeddings, &raw, options)?);
         let (done, total) = (i as u64 + 1, variant_specs.len() as u64);
         progress(Progress::Stage { stage: Stage::Evaluate, done, total });
     }
@@ -445,15 +445,14 @@ impl Embeddings<'_> {
 
     /// Embeds new scaled rows with the already fitted PCA or encoder (no refitting), so a
     /// perturbation test measures the whole chain's sensitivity, not a new model's.
-    async fn reembed(
+    fn reembed(
         &self,
         embedding: Embedding,
         scaled: ArrayView2<'_, f64>,
-        device: &Device,
     ) -> Result<Array2<f64>, PipelineError> {
         Ok(match embedding {
             Embedding::Pca => self.pca.transform(scaled)?,
-            Embedding::Autoencoder => self.ae.encode(scaled, device).await?,
+            Embedding::Autoencoder => self.ae.encoder.encode(scaled),
         })
     }
 }
@@ -471,13 +470,12 @@ impl VariantSpec {
     }
 }
 
-async fn evaluate_variant(
+fn evaluate_variant(
     spec: &VariantSpec,
     clustering: Clustering,
     embeddings: &Embeddings<'_>,
     raw: &Array2<f64>,
     options: &PipelineOptions,
-    device: &Device,
 ) -> Result<Variant, PipelineError> {
     let points = embeddings.points(spec.embedding);
     let labels = clustering.labels;
@@ -507,20 +505,20 @@ async fn evaluate_variant(
         }
     };
 
-    let perturbed_ari = async |scaled: Array2<f64>| -> Result<f64, PipelineError> {
-        let points = embeddings.reembed(spec.embedding, scaled.view(), device).await?;
+    let perturbed_ari = |scaled: Array2<f64>| -> Result<f64, PipelineError> {
+        let points = embeddings.reembed(spec.embedding, scaled.view())?;
         let refit = cluster::cluster(spec.algorithm, points.view(), spec.k, spec.seed)?;
         Ok(evaluate::adjusted_rand_index(&labels, &refit.labels)?)
     };
     let noise = Normal::new(0.0, options.noise_level.max(0.0)).expect("a finite, non-negative sd");
     let noisy = embeddings.scaled.mapv(|v| v + noise.sample(&mut rng));
-    let noise_ari = perturbed_ari(noisy).await?;
+    let noise_ari = perturbed_ari(noisy)?;
     let mut ablation = Vec::new();
     for feature in 0..FEATURES.len() {
         let mut ablated = embeddings.scaled.clone();
         // Scaled features have mean 0, so this is the feature's mean.
         ablated.column_mut(feature).fill(0.0);
-        ablation.push(perturbed_ari(ablated).await?);
+        ablation.push(perturbed_ari(ablated)?);
     }
 
     let interpretability = evaluate::interpretability(raw.view(), &FEATURES, &labels)?;

@@ -163,7 +163,7 @@ pub struct DateOrderReport {
     pub evidence: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QualityReport {
     pub format: FileFormat,
     pub encoding: TextEncoding,
@@ -208,7 +208,7 @@ pub struct Ingested {
 }
 
 /// What the UI shows before the full run.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sniffed {
     pub format: FileFormat,
     pub encoding: TextEncoding,

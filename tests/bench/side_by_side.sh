@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Speed and memory of rfm-studio's native twin side by side with the Python reference pipeline
+# (../shared/peer/peer.py) on the same inputs, in one run. Prints a table; asserts nothing
+# (timings are reported, never tested). Run through `./run bench`.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SHARED=../shared
+WORK=${RFM_BENCH_DIR:-/tmp/rfm-bench}
+mkdir -p "$WORK"
+command -v /usr/bin/time >/dev/null || { apt-get update -q && apt-get install -y -q time; }
+python3 -c "import pandas, sklearn, scipy, statsmodels" 2>/dev/null ||
+    pip install -q numpy pandas scikit-learn scipy statsmodels patsy joblib threadpoolctl
+
+cargo build --release --bin rfm-studio
+BIN=${CARGO_TARGET_DIR:-target}/release/rfm-studio
+GENERATED=$WORK/generated_1067371.csv
+[ -f "$GENERATED" ] || "$BIN" generate --rows 1067371 --seed 7 --out "$GENERATED"
+REAL=$SHARED/data/online_retail_II_2009_2010.csv.gz
+
+# One measured command: wall seconds and peak RSS (MiB) from GNU time.
+measure() { # label, command...
+    local label=$1; shift
+    /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$@" >"$WORK/out.txt" 2>&1 || { cat "$WORK/out.txt"; exit 1; }
+    read -r seconds kib <"$WORK/time.txt"
+    printf '%-58s %8.2f s %8.0f MiB\n' "$label" "$seconds" "$((kib / 1024))"
+}
+
+cat >"$WORK/pandas_rfm.py" <<'PY'
+# The reference's read + RFM: read_csv + to_datetime + groupby (the seed's cleaning rules).
+import sys, pandas as pd
+df = pd.read_csv(sys.argv[1], dtype={"Invoice": str, "StockCode": str, "Customer ID": str})
+df = df.dropna(subset=["Customer ID"])
+df = df[~df["Invoice"].str.startswith("C") & (df["Quantity"] > 0) & (df["Price"] > 0)].drop_duplicates()
+df["InvoiceDate"] = pd.to_datetime(df["InvoiceDate"])
+df["Amount"] = df["Quantity"] * df["Price"]
+snapshot = df["InvoiceDate"].max().normalize() + pd.Timedelta(days=1)
+rfm = df.groupby("Customer ID").agg(last=("InvoiceDate", "max"), frequency=("Invoice", "nunique"), monetary=("Amount", "sum"))
+rfm["recency"] = (snapshot - rfm["last"].dt.normalize()).dt.days
+print(len(rfm))
+PY
+
+printf '\n%-58s %10s %12s\n' "read + clean + RFM" "wall" "peak RSS"
+for input in "$REAL" "$GENERATED"; do
+    name=$(basename "$input")
+    printf '%s: %s MB on disk\n' "$name" "$(($(stat -c %s "$input") / 1000000))"
+    measure "  rfm-studio rfm" "$BIN" rfm "$input" --out "$WORK/rfm.csv"
+    measure "  pandas (read_csv + to_datetime + groupby)" python3 "$WORK/pandas_rfm.py" "$input"
+done
+
+printf '\n%-58s %10s %12s\n' "modelling on the seed table (4,312 customers, k=3)" "wall" "peak RSS"
+measure "  rfm-studio segment (6 variants, stability, robustness, stats, k sweep, t-SNE)" \
+    "$BIN" segment "$SHARED/data/seed_rfm_with_km_ae.csv" --k 3 --seed 42 --scaling seed \
+    --report "$WORK/report.json" --labels "$WORK/labels.csv"
+measure "  peer.py --backend sklearn --threads 1" \
+    python3 "$SHARED/peer/peer.py" --rfm "$SHARED/data/seed_rfm_with_km_ae.csv" --k 3 --seed 42 \
+    --scaling standard --backend sklearn --threads 1 --out "$WORK/peer.json"
+python3 - "$WORK/report.json" "$WORK/peer.json" <<'PY'
+import json, sys
+ours, peer = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+print("\nrfm-studio stage times:", ", ".join(f"{t['stage']} {t['seconds']:.2f}s" for t in ours["timings"]))
+timings = peer.get("timings") or peer.get("timing") or {}
+print("peer stage times:", ", ".join(f"{k} {v:.2f}s" for k, v in timings.items() if isinstance(v, (int, float))))
+PY
