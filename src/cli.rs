@@ -9,11 +9,14 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::core::embed::scale::Scaling;
+use crate::core::export::labels_csv;
 use crate::core::generate::{GeneratorConfig, generate_transactions};
 use crate::core::ingest::{
     CancellationPolicy, ColumnMapping, DateOrder, IngestError, IngestOptions, QualityReport, Role,
     read_transactions,
 };
+use crate::core::pipeline::{PipelineError, PipelineOptions, Progress, run_blocking};
 use crate::core::rfm::{RfmError, RfmTable};
 
 #[derive(Debug, Parser)]
@@ -31,6 +34,9 @@ pub struct Cli {
 pub enum Command {
     /// Read transactions (CSV, .csv.gz or XLSX) or an RFM table, write RFM with scores and segments.
     Rfm(RfmArgs),
+    /// Run the whole pipeline (embeddings, six clusterings, evaluation, statistics, t-SNE) on
+    /// transactions or an RFM table; write the labels and the full report.
+    Segment(SegmentArgs),
     /// Write a synthetic Online-Retail-II-shaped transaction CSV.
     Generate(GenerateArgs),
 }
@@ -42,6 +48,50 @@ pub struct RfmArgs {
     /// Output CSV: customer_id,recency,frequency,monetary,r_score,f_score,m_score,segment.
     #[arg(long)]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub ingest: IngestArgs,
+    /// Snapshot date (YYYY-MM-DD) for recency; default: the day after the last purchase.
+    #[arg(long)]
+    pub snapshot: Option<NaiveDate>,
+    /// Also write the data-quality report as JSON.
+    #[arg(long)]
+    pub report_json: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SegmentArgs {
+    /// Transactions (CSV, .csv.gz, XLSX) or an aggregated RFM table.
+    pub file: PathBuf,
+    #[arg(long, default_value_t = 3)]
+    pub k: usize,
+    /// Seeds every random choice (autoencoder, clustering restarts, subsamples, noise).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// seed: standard scaling of raw RFM, as the original project; log: log1p first.
+    #[arg(long, value_enum, default_value_t = ScalingArg::Seed)]
+    pub scaling: ScalingArg,
+    /// Report with every metric, as JSON.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// customer_id,recency,frequency,monetary, one label column per variant, tsne_x,tsne_y.
+    #[arg(long)]
+    pub labels: Option<PathBuf>,
+    /// Skip the k sweep (2..=10).
+    #[arg(long)]
+    pub no_k_sweep: bool,
+    #[command(flatten)]
+    pub ingest: IngestArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ScalingArg {
+    Seed,
+    Log,
+}
+
+/// How the input is read and cleaned (shared by `rfm` and `segment`).
+#[derive(Debug, Args)]
+pub struct IngestArgs {
     /// Column for a role, overriding detection (repeatable), e.g. --map amount=dollar_value.
     /// Roles: customer_id invoice date quantity price amount stock_code description country
     /// recency frequency monetary.
@@ -68,12 +118,6 @@ pub struct RfmArgs {
     /// Comma-separated stock codes treated as non-product (replaces the default list).
     #[arg(long, value_delimiter = ',')]
     pub non_product_codes: Option<Vec<String>>,
-    /// Snapshot date (YYYY-MM-DD) for recency; default: the day after the last purchase.
-    #[arg(long)]
-    pub snapshot: Option<NaiveDate>,
-    /// Also write the data-quality report as JSON.
-    #[arg(long)]
-    pub report_json: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -115,6 +159,8 @@ pub enum CliError {
     Rfm(#[from] RfmError),
     #[error("--map {0}: expected ROLE=COLUMN with ROLE one of {roles}", roles = role_names())]
     BadMapping(String),
+    #[error("{0}")]
+    Pipeline(#[from] PipelineError),
 }
 
 fn role_names() -> String {
@@ -129,6 +175,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Rfm(args) => run_rfm(args),
+        Command::Segment(args) => run_segment(args),
         Command::Generate(args) => run_generate(args),
     };
     match result {
@@ -147,7 +194,7 @@ fn file_error(path: &Path) -> impl FnOnce(std::io::Error) -> CliError + '_ {
     }
 }
 
-pub fn ingest_options(args: &RfmArgs) -> Result<IngestOptions, CliError> {
+pub fn ingest_options(args: &IngestArgs) -> Result<IngestOptions, CliError> {
     let mut mapping = ColumnMapping::default();
     for pair in &args.mappings {
         let (role, column) = pair
@@ -182,7 +229,7 @@ pub fn ingest_options(args: &RfmArgs) -> Result<IngestOptions, CliError> {
 }
 
 fn run_rfm(args: &RfmArgs) -> Result<(), CliError> {
-    let options = ingest_options(args)?;
+    let options = ingest_options(&args.ingest)?;
     let file = File::open(&args.file).map_err(file_error(&args.file))?;
     let total = file.metadata().ok().map(|metadata| metadata.len());
     let show_progress = std::io::stderr().is_terminal();
@@ -308,6 +355,69 @@ pub fn report_text(report: &QualityReport) -> String {
     }
     text += &format!("total revenue: {:.2}\n", report.total_revenue);
     text
+}
+
+fn run_segment(args: &SegmentArgs) -> Result<(), CliError> {
+    let bytes = std::fs::read(&args.file).map_err(file_error(&args.file))?;
+    let options = PipelineOptions {
+        k: args.k,
+        seed: args.seed,
+        scaling: match args.scaling {
+            ScalingArg::Seed => Scaling::SeedCompatible,
+            ScalingArg::Log => Scaling::Log1p,
+        },
+        ingest: ingest_options(&args.ingest)?,
+        k_sweep: !args.no_k_sweep,
+        ..PipelineOptions::default()
+    };
+    let show_progress = std::io::stderr().is_terminal();
+    let report = run_blocking(&bytes, &options, &mut |progress| {
+        if let (true, Progress::Stage { stage, done, total }) = (show_progress, &progress) {
+            eprint!("\r{:<28} {done:>9} / {total:<9}", stage.label());
+        }
+    })?;
+    if show_progress {
+        eprintln!();
+    }
+    let write = |path: &Path, text: String| std::fs::write(path, text).map_err(file_error(path));
+    if let Some(path) = &args.report {
+        let json = serde_json::to_string_pretty(&report).map_err(|error| CliError::File {
+            path: path.clone(),
+            source: std::io::Error::other(error),
+        })?;
+        write(path, json)?;
+    }
+    if let Some(path) = &args.labels {
+        let rows: Vec<usize> = (0..report.customers.len()).collect();
+        write(path, labels_csv(&report, &rows))?;
+    }
+    if let Some(quality) = &report.quality {
+        print!("{}", report_text(quality));
+    }
+    println!(
+        "{:<10} {:>9} {:>9} {:>9} {:>9} {:>7}  sizes",
+        "variant", "sil.own", "sil.common", "macro", "stability", "score"
+    );
+    for v in &report.variants {
+        println!(
+            "{:<10} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>7.3}  {:?}",
+            v.name,
+            v.silhouette_own.score,
+            v.silhouette_common.score,
+            v.silhouette_common.macro_score,
+            v.stability_subsample,
+            v.score,
+            v.sizes
+        );
+    }
+    println!("{}", report.verdict);
+    let timings: Vec<String> = report
+        .timings
+        .iter()
+        .map(|t| format!("{} {:.2} s", t.stage.label(), t.seconds))
+        .collect();
+    println!("stage times: {}", timings.join(", "));
+    Ok(())
 }
 
 fn run_generate(args: &GenerateArgs) -> Result<(), CliError> {

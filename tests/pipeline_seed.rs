@@ -10,7 +10,10 @@ use std::collections::HashMap;
 use rfm_studio::core::evaluate::adjusted_rand_index;
 use rfm_studio::core::pipeline::{PipelineOptions, Progress, Report, Stage, run_blocking};
 
-const SEED_TABLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/seed_rfm_with_km_ae.csv");
+const SEED_TABLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/data/seed_rfm_with_km_ae.csv"
+);
 
 fn seed_labels() -> HashMap<String, usize> {
     let mut reader = csv::Reader::from_path(SEED_TABLE).expect("seed table is readable");
@@ -26,12 +29,21 @@ fn seed_labels() -> HashMap<String, usize> {
 
 fn run_seed(seed: u64, events: &mut Vec<Progress>) -> Report {
     let bytes = std::fs::read(SEED_TABLE).expect("seed table is readable");
-    let options = PipelineOptions { seed, k_sweep: seed == 42, ..PipelineOptions::default() };
-    run_blocking(&bytes, &options, &mut |p| events.push(p)).expect("the pipeline runs on the seed table")
+    let options = PipelineOptions {
+        seed,
+        k_sweep: seed == 42,
+        ..PipelineOptions::default()
+    };
+    run_blocking(&bytes, &options, &mut |p| events.push(p))
+        .expect("the pipeline runs on the seed table")
 }
 
 fn variant<'a>(report: &'a Report, name: &str) -> &'a rfm_studio::core::pipeline::Variant {
-    report.variants.iter().find(|v| v.name == name).expect("all six variants are reported")
+    report
+        .variants
+        .iter()
+        .find(|v| v.name == name)
+        .expect("all six variants are reported")
 }
 
 #[test]
@@ -45,16 +57,36 @@ fn seed_table_reproduces_the_seed_segmentation_and_reports_every_stage() {
     let reference: Vec<usize> = report.customers.iter().map(|c| seed[&c.id]).collect();
     let km_pca = variant(&report, "KM_PCA");
     let ari = adjusted_rand_index(&reference, &km_pca.labels).unwrap();
-    eprintln!("KM_PCA vs seed KM_AE labels: ARI {ari:.4}; silhouette {:.4}", km_pca.silhouette_own.score);
-    assert!(ari >= 0.95, "KM_PCA must reproduce the seed's clusters, ARI {ari}");
-    assert!((km_pca.silhouette_own.score - 0.611).abs() < 0.02, "KM_PCA silhouette {}", km_pca.silhouette_own.score);
+    eprintln!(
+        "KM_PCA vs seed KM_AE labels: ARI {ari:.4}; silhouette {:.4}",
+        km_pca.silhouette_own.score
+    );
+    assert!(
+        ari >= 0.95,
+        "KM_PCA must reproduce the seed's clusters, ARI {ari}"
+    );
+    assert!(
+        (km_pca.silhouette_own.score - 0.611).abs() < 0.02,
+        "KM_PCA silhouette {}",
+        km_pca.silhouette_own.score
+    );
 
     for v in &report.variants {
         eprintln!(
             "{:9} own {:.3} common {:.3} macro {:.3} DB {:.3} CH {:.0} stab {:.3} reseed {:?} noise {:.3} ablation {:?} tree {:.3} sizes {:?} score {:.3}",
-            v.name, v.silhouette_own.score, v.silhouette_common.score, v.silhouette_common.macro_score, v.davies_bouldin,
-            v.calinski_harabasz, v.stability_subsample, v.stability_reseed, v.robustness.noise, v.robustness.ablation,
-            v.interpretability.tree.accuracy, v.sizes, v.score
+            v.name,
+            v.silhouette_own.score,
+            v.silhouette_common.score,
+            v.silhouette_common.macro_score,
+            v.davies_bouldin,
+            v.calinski_harabasz,
+            v.stability_subsample,
+            v.stability_reseed,
+            v.robustness.noise,
+            v.robustness.ablation,
+            v.interpretability.tree.accuracy,
+            v.sizes,
+            v.score
         );
         assert_eq!(v.labels.len(), 4312);
         assert_eq!(v.sizes.iter().sum::<usize>(), 4312);
@@ -65,14 +97,41 @@ fn seed_table_reproduces_the_seed_segmentation_and_reports_every_stage() {
     }
     eprintln!("verdict: {}", report.verdict);
     eprintln!("timings: {:?}", report.timings);
-    assert_eq!(report.winner, report.variants.iter().enumerate().max_by(|a, b| a.1.score.total_cmp(&b.1.score)).unwrap().0);
+    assert_eq!(
+        report.winner,
+        report
+            .variants
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.score.total_cmp(&b.1.score))
+            .unwrap()
+            .0
+    );
     assert_eq!(report.tsne.len(), 4312);
-    assert!(report.tsne.iter().all(|p| p[0].is_finite() && p[1].is_finite()));
+    assert!(
+        report
+            .tsne
+            .iter()
+            .all(|p| p[0].is_finite() && p[1].is_finite())
+    );
     assert_eq!(report.k_sweep.len(), 9);
     assert!(!report.training.losses.is_empty());
     // Every stage reported progress, reading reached the end of the file.
-    for stage in [Stage::Read, Stage::Rfm, Stage::Embed, Stage::Cluster, Stage::Evaluate, Stage::KSweep, Stage::Tsne] {
-        assert!(events.iter().any(|e| matches!(e, Progress::Stage { stage: s, .. } if *s == stage)), "no progress for {stage:?}");
+    for stage in [
+        Stage::Read,
+        Stage::Rfm,
+        Stage::Embed,
+        Stage::Cluster,
+        Stage::Evaluate,
+        Stage::KSweep,
+        Stage::Tsne,
+    ] {
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, Progress::Stage { stage: s, .. } if *s == stage)),
+            "no progress for {stage:?}"
+        );
     }
     assert!(events.iter().any(|e| matches!(e, Progress::Epoch(_))));
     // The report survives the JSON trip to the page.
@@ -86,7 +145,11 @@ fn the_same_seed_gives_the_same_report() {
     let first = run_seed(7, &mut Vec::new());
     let second = run_seed(7, &mut Vec::new());
     for (a, b) in first.variants.iter().zip(&second.variants) {
-        assert_eq!(a.labels, b.labels, "{} differs between identical runs", a.name);
+        assert_eq!(
+            a.labels, b.labels,
+            "{} differs between identical runs",
+            a.name
+        );
     }
     assert_eq!(first.latent, second.latent);
     assert_eq!(first.tsne, second.tsne);

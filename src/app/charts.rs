@@ -98,5 +98,11 @@ pub fn base_layout(title: &str, dark: bool) -> plotly::Layout {
         .paper_background_color("rgba(0,0,0,0)")
         .plot_background_color("rgba(0,0,0,0)")
         .font(plotly::common::Font::new().color(text))
-        .margin(plotly::layout::Margin::new().left(60).right(20).top(50).bottom(50))
+        .margin(
+            plotly::layout::Margin::new()
+                .left(60)
+                .right(20)
+                .top(50)
+                .bottom(50),
+        )
 }

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::downloads::download;
-use crate::core::export::{labels_csv, statistics_csv};
 use super::state::{AppState, Tab};
 use super::views;
+use crate::core::export::{labels_csv, statistics_csv};
 use crate::core::personas::{ClusterProfile, Persona, cluster_profiles, personas};
 use crate::core::pipeline::Report;
 
@@ -26,7 +26,10 @@ pub struct Segmentation {
 
 impl Segmentation {
     pub fn cluster_name(&self, cluster: usize) -> String {
-        self.personas.get(cluster).map(|p| format!("{cluster}: {}", p.name)).unwrap_or_else(|| cluster.to_string())
+        self.personas
+            .get(cluster)
+            .map(|p| format!("{cluster}: {}", p.name))
+            .unwrap_or_else(|| cluster.to_string())
     }
 }
 
@@ -42,22 +45,39 @@ pub fn Dashboard() -> impl IntoView {
     let state = expect_context::<AppState>();
     let segmentation = Memo::new(move |_| {
         let report = state.report.get()?;
-        let variant = state.variant.get().min(report.variants.len().saturating_sub(1));
+        let variant = state
+            .variant
+            .get()
+            .min(report.variants.len().saturating_sub(1));
         let labels = report.variants.get(variant)?.labels.clone();
         let k = report.options.k;
         let profiles = cluster_profiles(report.features().view(), &labels, k);
         let personas = personas(&profiles);
-        Some(Segmentation { report, variant, labels: Arc::new(labels), k, profiles: Arc::new(profiles), personas: Arc::new(personas) })
+        Some(Segmentation {
+            report,
+            variant,
+            labels: Arc::new(labels),
+            k,
+            profiles: Arc::new(profiles),
+            personas: Arc::new(personas),
+        })
     });
     let visible = Memo::new(move |_| {
         let filter = state.cluster_filter.get();
         Arc::new(segmentation.with(|s| {
             s.as_ref()
-                .map(|s| (0..s.labels.len()).filter(|&i| filter.is_none_or(|c| s.labels[i] == c)).collect())
+                .map(|s| {
+                    (0..s.labels.len())
+                        .filter(|&i| filter.is_none_or(|c| s.labels[i] == c))
+                        .collect()
+                })
                 .unwrap_or_default()
         }))
     });
-    provide_context(DashboardContext { segmentation, visible });
+    provide_context(DashboardContext {
+        segmentation,
+        visible,
+    });
 
     view! {
         <section class="dashboard" data-testid="dashboard">

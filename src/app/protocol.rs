@@ -62,9 +62,13 @@ pub enum Response {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ComputeDevice {
-    WebGpu { adapter: String },
+    WebGpu {
+        adapter: String,
+    },
     /// CPU training, with the reason WebGPU is not used.
-    Cpu { reason: String },
+    Cpu {
+        reason: String,
+    },
 }
 
 impl ComputeDevice {

@@ -12,7 +12,11 @@ use crate::core::pipeline::Stage;
 pub fn Running() -> impl IntoView {
     let state = expect_context::<AppState>();
     // Ticks the elapsed-time display even while no progress message arrives.
-    let ticker = set_interval_with_handle(move || state.now_ms.set(now_ms()), std::time::Duration::from_millis(500)).ok();
+    let ticker = set_interval_with_handle(
+        move || state.now_ms.set(now_ms()),
+        std::time::Duration::from_millis(500),
+    )
+    .ok();
     on_cleanup(move || {
         if let Some(t) = ticker {
             t.clear();
@@ -47,9 +51,22 @@ pub fn Running() -> impl IntoView {
         let losses = state.losses.get();
         let epochs: Vec<usize> = losses.iter().map(|l| l.epoch).collect();
         let mut plot = Plot::new();
-        plot.add_trace(Scatter::new(epochs.clone(), losses.iter().map(|l| l.train_loss).collect()).name("training").mode(Mode::Lines));
-        plot.add_trace(Scatter::new(epochs, losses.iter().map(|l| l.val_loss).collect()).name("validation").mode(Mode::Lines));
-        plot.set_layout(base_layout("Autoencoder reconstruction loss (MSE)", state.dark.get()).height(280));
+        plot.add_trace(
+            Scatter::new(
+                epochs.clone(),
+                losses.iter().map(|l| l.train_loss).collect(),
+            )
+            .name("training")
+            .mode(Mode::Lines),
+        );
+        plot.add_trace(
+            Scatter::new(epochs, losses.iter().map(|l| l.val_loss).collect())
+                .name("validation")
+                .mode(Mode::Lines),
+        );
+        plot.set_layout(
+            base_layout("Autoencoder reconstruction loss (MSE)", state.dark.get()).height(280),
+        );
         plot
     };
     view! {

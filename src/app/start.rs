@@ -175,11 +175,12 @@ pub fn Preview(sniffed: Arc<Sniffed>) -> impl IntoView {
                             {header
                                 .iter()
                                 .map(|column| {
-                                    let column = column.clone();
+                                    let value = column.clone();
                                     let selected_column = column.clone();
+                                    let column = column.clone();
                                     view! {
                                         <option
-                                            value=column.clone()
+                                            value=value
                                             selected=move || options.with(|o| o.ingest.mapping.get(role) == Some(selected_column.as_str()))
                                         >
                                             {column}
@@ -196,12 +197,26 @@ pub fn Preview(sniffed: Arc<Sniffed>) -> impl IntoView {
     let date_note = {
         let d = &sniffed.date_order;
         match (&d.order, d.ambiguous) {
-            (_, true) => "Dates are ambiguous (no day above 12): month-first assumed; change below if wrong.".to_string(),
-            (Some(order), false) => format!("Date order detected: {order:?}{}", d.evidence.as_ref().map(|e| format!(" ({e})")).unwrap_or_default()),
+            (_, true) => {
+                "Dates are ambiguous (no day above 12): month-first assumed; change below if wrong."
+                    .to_string()
+            }
+            (Some(order), false) => format!(
+                "Date order detected: {order:?}{}",
+                d.evidence
+                    .as_ref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            ),
             (None, false) => "Dates: ISO format.".to_string(),
         }
     };
-    let missing = sniffed.missing_roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(", ");
+    let missing = sniffed
+        .missing_roles
+        .iter()
+        .map(|r| r.name())
+        .collect::<Vec<_>>()
+        .join(", ");
     let preview_rows = sniffed
         .preview
         .iter()
@@ -298,5 +313,7 @@ pub fn Preview(sniffed: Arc<Sniffed>) -> impl IntoView {
 
 /// The element an event fired on, as the type the handler expects.
 fn event_target<T: JsCast>(ev: &leptos::ev::Event) -> T {
-    ev.target().expect("events from the DOM have a target").unchecked_into()
+    ev.target()
+        .expect("events from the DOM have a target")
+        .unchecked_into()
 }

@@ -6,9 +6,9 @@ use leptos::prelude::*;
 
 use super::protocol::{ComputeDevice, Request, Response};
 use super::worker_client::WorkerClient;
+use crate::core::embed::autoencoder::EpochReport;
 use crate::core::ingest::{SNIFF_BYTES, Sniffed};
 use crate::core::pipeline::{PipelineOptions, Progress, Report, Stage};
-use crate::core::embed::autoencoder::EpochReport;
 use crate::core::roi::RoiAssumptions;
 
 /// Rows of the built-in demo data set (generated in the worker by the project's generator).
@@ -187,19 +187,25 @@ impl AppState {
     fn on_progress(&self, progress: Progress) {
         self.now_ms.set(now_ms());
         match progress {
-            Progress::Stage { stage, done, total } => self.stages.update(|stages| {
-                match stages.iter_mut().find(|s| s.stage == stage) {
-                    Some(s) => (s.done, s.total) = (done, total),
-                    None => stages.push(StageProgress { stage, done, total }),
-                }
-            }),
+            Progress::Stage { stage, done, total } => {
+                self.stages.update(
+                    |stages| match stages.iter_mut().find(|s| s.stage == stage) {
+                        Some(s) => (s.done, s.total) = (done, total),
+                        None => stages.push(StageProgress { stage, done, total }),
+                    },
+                )
+            }
             Progress::Epoch(epoch) => {
                 self.losses.update(|l| l.push(epoch));
                 self.stages.update(|stages| {
                     let (done, total) = (epoch.epoch as u64, epoch.epochs as u64);
                     match stages.iter_mut().find(|s| s.stage == Stage::Autoencoder) {
                         Some(s) => (s.done, s.total) = (done, total),
-                        None => stages.push(StageProgress { stage: Stage::Autoencoder, done, total }),
+                        None => stages.push(StageProgress {
+                            stage: Stage::Autoencoder,
+                            done,
+                            total,
+                        }),
                     }
                 });
             }
@@ -211,7 +217,11 @@ impl AppState {
     fn fail(&self, message: String) {
         self.error.set(Some(message));
         if self.phase.get_untracked() == Phase::Running {
-            self.phase.set(if self.report.get_untracked().is_some() { Phase::Dashboard } else { Phase::Start });
+            self.phase.set(if self.report.get_untracked().is_some() {
+                Phase::Dashboard
+            } else {
+                Phase::Start
+            });
         }
     }
 
@@ -220,9 +230,16 @@ impl AppState {
         self.error.set(None);
         // An XLSX workbook is a zip archive that can only be read whole.
         let is_zip = bytes.starts_with(b"PK\x03\x04");
-        let prefix_len = if is_zip { bytes.len() } else { bytes.len().min(SNIFF_BYTES) };
+        let prefix_len = if is_zip {
+            bytes.len()
+        } else {
+            bytes.len().min(SNIFF_BYTES)
+        };
         self.send(&Request::Sniff, Some(&bytes[..prefix_len]));
-        self.source.set_value(Some(Source::File { name, bytes: Arc::new(bytes) }));
+        self.source.set_value(Some(Source::File {
+            name,
+            bytes: Arc::new(bytes),
+        }));
     }
 
     pub fn run_demo(&self) {
@@ -234,7 +251,9 @@ impl AppState {
 
     /// Runs (or re-runs, with the current options) the pipeline on the current source.
     pub fn run(&self) {
-        let Some(source) = self.source.get_value() else { return };
+        let Some(source) = self.source.get_value() else {
+            return;
+        };
         self.error.set(None);
         self.stages.set(Vec::new());
         self.losses.set(Vec::new());
@@ -245,15 +264,28 @@ impl AppState {
         let options = Box::new(self.options.get_untracked());
         let force_cpu = self.force_cpu.get_untracked();
         match source {
-            Source::File { bytes, .. } => self.send(&Request::Run { options, force_cpu }, Some(&bytes)),
-            Source::Demo => self.send(&Request::Demo { rows: DEMO_ROWS, options, force_cpu }, None),
+            Source::File { bytes, .. } => {
+                self.send(&Request::Run { options, force_cpu }, Some(&bytes))
+            }
+            Source::Demo => self.send(
+                &Request::Demo {
+                    rows: DEMO_ROWS,
+                    options,
+                    force_cpu,
+                },
+                None,
+            ),
         }
     }
 
     pub fn cancel(&self) {
         self.start_worker();
         self.error.set(Some("Run cancelled.".into()));
-        self.phase.set(if self.report.get_untracked().is_some() { Phase::Dashboard } else { Phase::Start });
+        self.phase.set(if self.report.get_untracked().is_some() {
+            Phase::Dashboard
+        } else {
+            Phase::Start
+        });
     }
 
     pub fn source_name(&self) -> String {

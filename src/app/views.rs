@@ -11,11 +11,14 @@ use super::charts::{Chart, base_layout, cluster_colour};
 use super::dashboard::{DashboardContext, Segmentation};
 use super::start::RunOptions;
 use super::state::AppState;
-use crate::core::pipeline::{FEATURES, SCORE_WEIGHTS, Variant};
+use crate::core::pipeline::{SCORE_WEIGHTS, Variant};
 use crate::core::roi::{RoiAssumptions, scenario};
 
 fn contexts() -> (AppState, DashboardContext) {
-    (expect_context::<AppState>(), expect_context::<DashboardContext>())
+    (
+        expect_context::<AppState>(),
+        expect_context::<DashboardContext>(),
+    )
 }
 
 /// Renders `body` with the current segmentation, or nothing before a report exists.
@@ -36,7 +39,11 @@ fn money(value: f64) -> String {
         }
         grouped.push(ch);
     }
-    if whole < 0 { format!("-{grouped}") } else { grouped }
+    if whole < 0 {
+        format!("-{grouped}")
+    } else {
+        grouped
+    }
 }
 
 fn percent(value: f64) -> String {
@@ -60,7 +67,9 @@ pub fn Overview() -> impl IntoView {
         let visible = ctx.visible.get();
         let customers = &s.report.customers;
         let n = visible.len().max(1) as f64;
-        let avg = |f: fn(&crate::core::pipeline::Customer) -> f64| visible.iter().map(|&i| f(&customers[i])).sum::<f64>() / n;
+        let avg = |f: fn(&crate::core::pipeline::Customer) -> f64| {
+            visible.iter().map(|&i| f(&customers[i])).sum::<f64>() / n
+        };
         let revenue: f64 = visible.iter().map(|&i| customers[i].monetary).sum();
         let quality = s.report.quality.clone();
         view! {
@@ -137,7 +146,12 @@ pub fn Segments() -> impl IntoView {
             .collect_view()
     });
     let crosstab = with_segmentation(ctx, |s| {
-        let mut segments: Vec<String> = s.report.customers.iter().map(|c| c.segment.clone()).collect();
+        let mut segments: Vec<String> = s
+            .report
+            .customers
+            .iter()
+            .map(|c| c.segment.clone())
+            .collect();
         segments.sort();
         segments.dedup();
         let rows = segments
@@ -145,7 +159,13 @@ pub fn Segments() -> impl IntoView {
             .map(|segment| {
                 let cells = (0..s.k)
                     .map(|c| {
-                        let count = s.report.customers.iter().zip(s.labels.iter()).filter(|(cu, l)| **l == c && &cu.segment == segment).count();
+                        let count = s
+                            .report
+                            .customers
+                            .iter()
+                            .zip(s.labels.iter())
+                            .filter(|(cu, l)| **l == c && &cu.segment == segment)
+                            .count();
                         view! { <td class="num">{count}</td> }
                     })
                     .collect_view();
@@ -181,15 +201,34 @@ pub fn Distributions() -> impl IntoView {
                 let mut plot = Plot::new();
                 if let Some(s) = s {
                     for c in 0..s.k {
-                        let values: Vec<f64> = visible.iter().filter(|&&i| s.labels[i] == c).map(|&i| feature_value(s, i, f)).collect();
+                        let values: Vec<f64> = visible
+                            .iter()
+                            .filter(|&&i| s.labels[i] == c)
+                            .map(|&i| feature_value(s, i, f))
+                            .collect();
                         if values.is_empty() {
                             continue;
                         }
-                        plot.add_trace(BoxPlot::new(values).name(s.cluster_name(c)).marker(Marker::new().color(cluster_colour(c))).box_points(BoxPoints::False));
+                        plot.add_trace(
+                            BoxPlot::new(values)
+                                .name(s.cluster_name(c))
+                                .marker(Marker::new().color(cluster_colour(c)))
+                                .box_points(BoxPoints::False),
+                        );
                     }
                 }
-                let axis = if log { Axis::new().type_(AxisType::Log) } else { Axis::new() };
-                plot.set_layout(base_layout(FEATURE_TITLES[f], state.dark.get()).y_axis(axis).box_mode(BoxMode::Group).show_legend(false).height(360));
+                let axis = if log {
+                    Axis::new().type_(AxisType::Log)
+                } else {
+                    Axis::new()
+                };
+                plot.set_layout(
+                    base_layout(FEATURE_TITLES[f], state.dark.get())
+                        .y_axis(axis)
+                        .box_mode(BoxMode::Group)
+                        .show_legend(false)
+                        .height(360),
+                );
                 plot
             })
         }
@@ -201,14 +240,31 @@ pub fn Distributions() -> impl IntoView {
             let mut plot = Plot::new();
             if let Some(s) = s {
                 for c in 0..s.k {
-                    let values: Vec<f64> = visible.iter().filter(|&&i| s.labels[i] == c).map(|&i| feature_value(s, i, f)).collect();
+                    let values: Vec<f64> = visible
+                        .iter()
+                        .filter(|&&i| s.labels[i] == c)
+                        .map(|&i| feature_value(s, i, f))
+                        .collect();
                     if values.is_empty() {
                         continue;
                     }
-                    plot.add_trace(Histogram::new(values).name(s.cluster_name(c)).n_bins_x(bins).opacity(0.7).marker(Marker::new().color(cluster_colour(c))));
+                    plot.add_trace(
+                        Histogram::new(values)
+                            .name(s.cluster_name(c))
+                            .n_bins_x(bins)
+                            .opacity(0.7)
+                            .marker(Marker::new().color(cluster_colour(c))),
+                    );
                 }
             }
-            plot.set_layout(base_layout(&format!("{} by cluster", FEATURE_TITLES[f]), state.dark.get()).bar_mode(BarMode::Overlay).height(380));
+            plot.set_layout(
+                base_layout(
+                    &format!("{} by cluster", FEATURE_TITLES[f]),
+                    state.dark.get(),
+                )
+                .bar_mode(BarMode::Overlay)
+                .height(380),
+            );
             plot
         })
     };
@@ -239,7 +295,12 @@ pub fn Distributions() -> impl IntoView {
     }
 }
 
-const FEATURE_TITLES: [&str; 4] = ["Recency (days)", "Frequency (invoices)", "Monetary", "RFM score (R+F+M)"];
+const FEATURE_TITLES: [&str; 4] = [
+    "Recency (days)",
+    "Frequency (invoices)",
+    "Monetary",
+    "RFM score (R+F+M)",
+];
 
 fn feature_value(s: &Segmentation, i: usize, feature: usize) -> f64 {
     let c = &s.report.customers[i];
@@ -282,17 +343,41 @@ pub fn Profiles() -> impl IntoView {
         ctx.segmentation.with(|s| {
             let mut plot = Plot::new();
             if let Some(s) = s {
-                let names: Vec<String> = s.profiles.iter().map(|p| s.cluster_name(p.cluster)).collect();
-                let z: Vec<Vec<f64>> = s.profiles.iter().map(|p| vec![p.z_recency, p.z_frequency, p.z_monetary]).collect();
-                plot.add_trace(HeatMap::new(vec!["Recency", "Frequency", "Monetary"], names, z).zmid(0.0).color_scale(plotly::common::ColorScale::Palette(plotly::common::ColorScalePalette::RdBu)));
+                let names: Vec<String> = s
+                    .profiles
+                    .iter()
+                    .map(|p| s.cluster_name(p.cluster))
+                    .collect();
+                let z: Vec<Vec<f64>> = s
+                    .profiles
+                    .iter()
+                    .map(|p| vec![p.z_recency, p.z_frequency, p.z_monetary])
+                    .collect();
+                plot.add_trace(
+                    HeatMap::new(vec!["Recency", "Frequency", "Monetary"], names, z)
+                        .zmid(0.0)
+                        .color_scale(plotly::common::ColorScale::Palette(
+                            plotly::common::ColorScalePalette::RdBu,
+                        )),
+                );
             }
-            plot.set_layout(base_layout("Cluster profile (mean of standardised log1p values)", state.dark.get()).height(320));
+            plot.set_layout(
+                base_layout(
+                    "Cluster profile (mean of standardised log1p values)",
+                    state.dark.get(),
+                )
+                .height(320),
+            );
             plot
         })
     };
     let top = with_segmentation(ctx, move |s| {
         let mut rows: Vec<usize> = ctx.visible.get().to_vec();
-        rows.sort_by(|&a, &b| s.report.customers[b].monetary.total_cmp(&s.report.customers[a].monetary));
+        rows.sort_by(|&a, &b| {
+            s.report.customers[b]
+                .monetary
+                .total_cmp(&s.report.customers[a].monetary)
+        });
         rows.truncate(10);
         let body = rows
             .into_iter()
@@ -342,25 +427,39 @@ pub fn Map() -> impl IntoView {
                     _ => &s.report.tsne,
                 };
                 for c in 0..s.k {
-                    let rows: Vec<usize> = visible.iter().copied().filter(|&i| s.labels[i] == c).collect();
+                    let rows: Vec<usize> = visible
+                        .iter()
+                        .copied()
+                        .filter(|&i| s.labels[i] == c)
+                        .collect();
                     let text: Vec<String> = rows
                         .iter()
                         .map(|&i| {
                             let cu = &s.report.customers[i];
-                            format!("customer {}<br>R {} · F {} · M {:.2}", cu.id, cu.recency, cu.frequency, cu.monetary)
+                            format!(
+                                "customer {}<br>R {} · F {} · M {:.2}",
+                                cu.id, cu.recency, cu.frequency, cu.monetary
+                            )
                         })
                         .collect();
                     plot.add_trace(
-                        Scatter::new(rows.iter().map(|&i| coords[i][0]).collect(), rows.iter().map(|&i| coords[i][1]).collect())
-                            .mode(Mode::Markers)
-                            .name(s.cluster_name(c))
-                            .marker(Marker::new().color(cluster_colour(c)).size(5).opacity(0.75))
-                            .hover_text_array(text)
-                            .hover_info(HoverInfo::Text),
+                        Scatter::new(
+                            rows.iter().map(|&i| coords[i][0]).collect(),
+                            rows.iter().map(|&i| coords[i][1]).collect(),
+                        )
+                        .mode(Mode::Markers)
+                        .name(s.cluster_name(c))
+                        .marker(Marker::new().color(cluster_colour(c)).size(5).opacity(0.75))
+                        .hover_text_array(text)
+                        .hover_info(HoverInfo::Text),
                     );
                 }
             }
-            let title = ["t-SNE map of customers", "PCA (2 components)", "Autoencoder latent space"][which];
+            let title = [
+                "t-SNE map of customers",
+                "PCA (2 components)",
+                "Autoencoder latent space",
+            ][which];
             plot.set_layout(base_layout(title, state.dark.get()).height(620));
             plot
         })
@@ -381,8 +480,17 @@ pub fn Map() -> impl IntoView {
 }
 
 fn variant_row(v: &Variant, winner: bool) -> impl IntoView + use<> {
-    let reseed = v.stability_reseed.map(|x| format!("{x:.3}")).unwrap_or_else(|| "n/a (deterministic)".into());
-    let ablation = v.robustness.ablation.iter().map(|a| format!("{a:.2}")).collect::<Vec<_>>().join(" / ");
+    let reseed = v
+        .stability_reseed
+        .map(|x| format!("{x:.3}"))
+        .unwrap_or_else(|| "n/a (deterministic)".into());
+    let ablation = v
+        .robustness
+        .ablation
+        .iter()
+        .map(|a| format!("{a:.2}"))
+        .collect::<Vec<_>>()
+        .join(" / ");
     view! {
         <tr class:winner=winner>
             <th scope="row">{v.name.clone()}{winner.then_some(" ★")}</th>
@@ -444,29 +552,67 @@ pub fn Models() -> impl IntoView {
         if let Some(r) = state.report.get() {
             let names: Vec<String> = r.variants.iter().map(|v| v.name.clone()).collect();
             for (i, name) in names.iter().enumerate() {
-                let (ks, values): (Vec<usize>, Vec<f64>) = r.k_sweep.iter().filter_map(|p| p.silhouette.get(name).map(|s| (p.k, *s))).unzip();
-                plot.add_trace(Scatter::new(ks, values).name(name.clone()).mode(Mode::LinesMarkers).marker(Marker::new().color(cluster_colour(i))));
+                let (ks, values): (Vec<usize>, Vec<f64>) = r
+                    .k_sweep
+                    .iter()
+                    .filter_map(|p| p.silhouette.get(name).map(|s| (p.k, *s)))
+                    .unzip();
+                plot.add_trace(
+                    Scatter::new(ks, values)
+                        .name(name.clone())
+                        .mode(Mode::LinesMarkers)
+                        .marker(Marker::new().color(cluster_colour(i))),
+                );
             }
         }
-        plot.set_layout(base_layout("k sweep: silhouette in each variant's own embedding", state.dark.get()).x_axis(Axis::new().title(Title::with_text("k"))).height(380));
+        plot.set_layout(
+            base_layout(
+                "k sweep: silhouette in each variant's own embedding",
+                state.dark.get(),
+            )
+            .x_axis(Axis::new().title(Title::with_text("k")))
+            .height(380),
+        );
         plot
     };
     let elbow = move || {
         let mut plot = Plot::new();
         if let Some(r) = state.report.get() {
             for name in ["KM_PCA", "KM_AE"] {
-                let (ks, values): (Vec<usize>, Vec<f64>) = r.k_sweep.iter().filter_map(|p| p.inertia.get(name).map(|s| (p.k, *s))).unzip();
-                plot.add_trace(Scatter::new(ks, values).name(format!("{name} inertia")).mode(Mode::LinesMarkers));
+                let (ks, values): (Vec<usize>, Vec<f64>) = r
+                    .k_sweep
+                    .iter()
+                    .filter_map(|p| p.inertia.get(name).map(|s| (p.k, *s)))
+                    .unzip();
+                plot.add_trace(
+                    Scatter::new(ks, values)
+                        .name(format!("{name} inertia"))
+                        .mode(Mode::LinesMarkers),
+                );
             }
             for name in ["GMM_PCA", "GMM_AE"] {
-                let (ks, values): (Vec<usize>, Vec<f64>) = r.k_sweep.iter().filter_map(|p| p.bic.get(name).map(|s| (p.k, *s))).unzip();
-                plot.add_trace(Scatter::new(ks, values).name(format!("{name} BIC")).mode(Mode::LinesMarkers).y_axis("y2"));
+                let (ks, values): (Vec<usize>, Vec<f64>) = r
+                    .k_sweep
+                    .iter()
+                    .filter_map(|p| p.bic.get(name).map(|s| (p.k, *s)))
+                    .unzip();
+                plot.add_trace(
+                    Scatter::new(ks, values)
+                        .name(format!("{name} BIC"))
+                        .mode(Mode::LinesMarkers)
+                        .y_axis("y2"),
+                );
             }
         }
         plot.set_layout(
             base_layout("KMeans inertia (elbow) and mixture BIC", state.dark.get())
                 .x_axis(Axis::new().title(Title::with_text("k")))
-                .y_axis2(Axis::new().overlaying("y").side(plotly::common::AxisSide::Right).title(Title::with_text("BIC")))
+                .y_axis2(
+                    Axis::new()
+                        .overlaying("y")
+                        .side(plotly::common::AxisSide::Right)
+                        .title(Title::with_text("BIC")),
+                )
                 .height(380),
         );
         plot
@@ -509,8 +655,16 @@ pub fn Validation() -> impl IntoView {
             .statistics
             .iter()
             .flat_map(|f| {
-                let tukey = f.tukey.pairs.iter().map(move |p| ("Tukey HSD", f.feature.clone(), p.clone()));
-                let gh = f.games_howell.iter().flat_map(|t| t.pairs.iter()).map(move |p| ("Games-Howell", f.feature.clone(), p.clone()));
+                let tukey = f
+                    .tukey
+                    .pairs
+                    .iter()
+                    .map(move |p| ("Tukey HSD", f.feature.clone(), p.clone()));
+                let gh = f
+                    .games_howell
+                    .iter()
+                    .flat_map(|t| t.pairs.iter())
+                    .map(move |p| ("Games-Howell", f.feature.clone(), p.clone()));
                 tukey.chain(gh).collect::<Vec<_>>()
             })
             .map(|(test, feature, p)| {
@@ -548,9 +702,18 @@ pub fn Roi() -> impl IntoView {
     let (state, ctx) = contexts();
     let result = Memo::new(move |_| {
         let assumptions = state.roi.get();
-        ctx.segmentation.with(|s| s.as_ref().map(|s| (scenario(&s.profiles, &assumptions), s.clone())))
+        ctx.segmentation.with(|s| {
+            s.as_ref()
+                .map(|s| (scenario(&s.profiles, &assumptions), s.clone()))
+        })
     });
-    let slider = move |label: &'static str, min: f64, max: f64, step: f64, get: fn(&RoiAssumptions) -> f64, set: fn(&mut RoiAssumptions, f64), as_percent: bool| {
+    let slider = move |label: &'static str,
+                       min: f64,
+                       max: f64,
+                       step: f64,
+                       get: fn(&RoiAssumptions) -> f64,
+                       set: fn(&mut RoiAssumptions, f64),
+                       as_percent: bool| {
         view! {
             <label class="slider">
                 <span>{move || {
@@ -576,13 +739,38 @@ pub fn Roi() -> impl IntoView {
         let mut plot = Plot::new();
         result.with(|r| {
             if let Some((roi, s)) = r {
-                let names: Vec<String> = roi.segments.iter().map(|x| s.cluster_name(x.cluster)).collect();
-                plot.add_trace(Bar::new(names.clone(), roi.segments.iter().map(|x| x.baseline_incremental_revenue).collect()).name("baseline"));
-                plot.add_trace(Bar::new(names.clone(), roi.segments.iter().map(|x| x.incremental_revenue).collect()).name("scenario"));
-                plot.add_trace(Bar::new(names, roi.segments.iter().map(|x| x.budget).collect()).name("budget"));
+                let names: Vec<String> = roi
+                    .segments
+                    .iter()
+                    .map(|x| s.cluster_name(x.cluster))
+                    .collect();
+                plot.add_trace(
+                    Bar::new(
+                        names.clone(),
+                        roi.segments
+                            .iter()
+                            .map(|x| x.baseline_incremental_revenue)
+                            .collect(),
+                    )
+                    .name("baseline"),
+                );
+                plot.add_trace(
+                    Bar::new(
+                        names.clone(),
+                        roi.segments.iter().map(|x| x.incremental_revenue).collect(),
+                    )
+                    .name("scenario"),
+                );
+                plot.add_trace(
+                    Bar::new(names, roi.segments.iter().map(|x| x.budget).collect()).name("budget"),
+                );
             }
         });
-        plot.set_layout(base_layout("Incremental revenue per segment", state.dark.get()).bar_mode(BarMode::Group).height(380));
+        plot.set_layout(
+            base_layout("Incremental revenue per segment", state.dark.get())
+                .bar_mode(BarMode::Group)
+                .height(380),
+        );
         plot
     };
     let table = move || {

@@ -46,22 +46,39 @@ async fn handle(data: &JsValue) -> Result<(), String> {
         .ok()
         .and_then(|v| v.as_string())
         .ok_or("the message has no JSON part")?;
-    let request: Request = serde_json::from_str(&json).map_err(|e| format!("unreadable request: {e}"))?;
+    let request: Request =
+        serde_json::from_str(&json).map_err(|e| format!("unreadable request: {e}"))?;
     let bytes = || -> Result<Vec<u8>, String> {
         let bytes = Reflect::get(data, &"bytes".into()).map_err(describe_js_error)?;
-        bytes.dyn_into::<Uint8Array>().map(|b| b.to_vec()).map_err(|_| "the request carries no file bytes".to_string())
+        bytes
+            .dyn_into::<Uint8Array>()
+            .map(|b| b.to_vec())
+            .map_err(|_| "the request carries no file bytes".to_string())
     };
     match request {
-        Request::Ping => post(&Response::Pong { compute: probe_webgpu().await }),
+        Request::Ping => post(&Response::Pong {
+            compute: probe_webgpu().await,
+        }),
         Request::Sniff => {
             let sniffed = ingest::sniff(&bytes()?).map_err(|e| e.to_string())?;
-            post(&Response::Sniffed { sniffed: Box::new(sniffed) });
+            post(&Response::Sniffed {
+                sniffed: Box::new(sniffed),
+            });
         }
         Request::Run { options, force_cpu } => run(&bytes()?, &options, force_cpu).await?,
-        Request::Demo { rows, options, force_cpu } => {
+        Request::Demo {
+            rows,
+            options,
+            force_cpu,
+        } => {
             let mut csv = Vec::new();
-            let config = GeneratorConfig { rows: rows as u64, seed: DEMO_SEED, customers: None };
-            generate_transactions(&config, &mut csv).map_err(|e| format!("generating the demo data failed: {e}"))?;
+            let config = GeneratorConfig {
+                rows: rows as u64,
+                seed: DEMO_SEED,
+                customers: None,
+            };
+            generate_transactions(&config, &mut csv)
+                .map_err(|e| format!("generating the demo data failed: {e}"))?;
             run(&csv, &options, force_cpu).await?;
         }
     }
@@ -70,15 +87,31 @@ async fn handle(data: &JsValue) -> Result<(), String> {
 
 async fn run(bytes: &[u8], options: &PipelineOptions, force_cpu: bool) -> Result<(), String> {
     let (device, compute) = training_device(force_cpu).await;
-    post(&Response::Training { compute: compute.clone() });
-    let performance = js_sys::global().unchecked_into::<DedicatedWorkerGlobalScope>().performance();
-    let now = move || performance.as_ref().map(|p| p.now() / 1000.0).unwrap_or(0.0);
-    let report = pipeline::run(bytes, options, &device, &compute.label(), &now, &mut |progress: Progress| {
-        post(&Response::Progress { progress })
-    })
+    post(&Response::Training {
+        compute: compute.clone(),
+    });
+    let performance = js_sys::global()
+        .unchecked_into::<DedicatedWorkerGlobalScope>()
+        .performance();
+    let now = move || {
+        performance
+            .as_ref()
+            .map(|p| p.now() / 1000.0)
+            .unwrap_or(0.0)
+    };
+    let report = pipeline::run(
+        bytes,
+        options,
+        &device,
+        &compute.label(),
+        &now,
+        &mut |progress: Progress| post(&Response::Progress { progress }),
+    )
     .await
     .map_err(|e| e.to_string())?;
-    post(&Response::Done { report: Box::new(report) });
+    post(&Response::Done {
+        report: Box::new(report),
+    });
     Ok(())
 }
 
@@ -87,38 +120,69 @@ async fn run(bytes: &[u8], options: &PipelineOptions, force_cpu: bool) -> Result
 async fn probe_webgpu() -> ComputeDevice {
     match adapter_name().await {
         Ok(Some(name)) => ComputeDevice::WebGpu { adapter: name },
-        Ok(None) => ComputeDevice::Cpu { reason: "WebGPU unavailable".into() },
+        Ok(None) => ComputeDevice::Cpu {
+            reason: "WebGPU unavailable".into(),
+        },
         Err(reason) => ComputeDevice::Cpu { reason },
     }
 }
 
 /// The adapter's name, `Ok(None)` without WebGPU, `Err(reason)` for an adapter we do not use.
 async fn adapter_name() -> Result<Option<String>, String> {
-    let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).map_err(describe_js_error)?;
+    let navigator =
+        Reflect::get(&js_sys::global(), &"navigator".into()).map_err(describe_js_error)?;
     let gpu = Reflect::get(&navigator, &"gpu".into()).map_err(describe_js_error)?;
     if gpu.is_undefined() || gpu.is_null() {
         return Ok(None);
     }
-    let request: js_sys::Function = Reflect::get(&gpu, &"requestAdapter".into()).map_err(describe_js_error)?.unchecked_into();
-    let promise: js_sys::Promise = request.call0(&gpu).map_err(describe_js_error)?.unchecked_into();
+    let request: js_sys::Function = Reflect::get(&gpu, &"requestAdapter".into())
+        .map_err(describe_js_error)?
+        .unchecked_into();
+    let promise: js_sys::Promise = request
+        .call0(&gpu)
+        .map_err(describe_js_error)?
+        .unchecked_into();
     let adapter = JsFuture::from(promise).await.map_err(describe_js_error)?;
     if adapter.is_null() || adapter.is_undefined() {
         return Ok(None);
     }
     let info = Reflect::get(&adapter, &"info".into()).map_err(describe_js_error)?;
-    let text = |key: &str| Reflect::get(&info, &key.into()).ok().and_then(|v| v.as_string()).filter(|s| !s.is_empty());
-    let name = [text("description"), text("vendor"), text("architecture")].into_iter().flatten().collect::<Vec<_>>().join(" ");
-    let fallback = Reflect::get(&info, &"isFallbackAdapter".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false)
-        || Reflect::get(&adapter, &"isFallbackAdapter".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
+    let text = |key: &str| {
+        Reflect::get(&info, &key.into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .filter(|s| !s.is_empty())
+    };
+    let name = [text("description"), text("vendor"), text("architecture")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let fallback = Reflect::get(&info, &"isFallbackAdapter".into())
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+        || Reflect::get(&adapter, &"isFallbackAdapter".into())
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
     if fallback {
-        return Err(format!("WebGPU adapter is a software fallback ({}); CPU is faster", if name.is_empty() { "unnamed" } else { &name }));
+        return Err(format!(
+            "WebGPU adapter is a software fallback ({}); CPU is faster",
+            if name.is_empty() { "unnamed" } else { &name }
+        ));
     }
     Ok(Some(if name.is_empty() { "GPU".into() } else { name }))
 }
 
 async fn training_device(force_cpu: bool) -> (Device, ComputeDevice) {
     if force_cpu {
-        return (Device::flex(), ComputeDevice::Cpu { reason: "forced by the user".into() });
+        return (
+            Device::flex(),
+            ComputeDevice::Cpu {
+                reason: "forced by the user".into(),
+            },
+        );
     }
     if let Some((device, adapter)) = WEBGPU.with(|w| w.borrow().clone()) {
         return (device, ComputeDevice::WebGpu { adapter });
@@ -129,7 +193,12 @@ async fn training_device(force_cpu: bool) -> (Device, ComputeDevice) {
                 WEBGPU.with(|w| *w.borrow_mut() = Some((device.clone(), adapter.clone())));
                 (device, ComputeDevice::WebGpu { adapter })
             }
-            Err(e) => (Device::flex(), ComputeDevice::Cpu { reason: format!("WebGPU failed to start ({e})") }),
+            Err(e) => (
+                Device::flex(),
+                ComputeDevice::Cpu {
+                    reason: format!("WebGPU failed to start ({e})"),
+                },
+            ),
         },
         cpu => (Device::flex(), cpu),
     }
@@ -142,7 +211,9 @@ fn post(response: &Response) {
             let _ = scope.post_message(&json.into());
         }
         Err(e) => {
-            let fallback = Response::Error { message: format!("cannot encode the worker's answer: {e}") };
+            let fallback = Response::Error {
+                message: format!("cannot encode the worker's answer: {e}"),
+            };
             if let Ok(json) = serde_json::to_string(&fallback) {
                 let _ = scope.post_message(&json.into());
             }

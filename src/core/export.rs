@@ -16,7 +16,14 @@ pub fn labels_csv(report: &Report, rows: &[usize]) -> String {
     out.push_str(",tsne_x,tsne_y\n");
     for &i in rows {
         let c = &report.customers[i];
-        let _ = write!(out, "{},{},{},{}", csv_field(&c.id), c.recency, c.frequency, c.monetary);
+        let _ = write!(
+            out,
+            "{},{},{},{}",
+            csv_field(&c.id),
+            c.recency,
+            c.frequency,
+            c.monetary
+        );
         for v in &report.variants {
             let _ = write!(out, ",{}", v.labels[i]);
         }
@@ -35,16 +42,42 @@ pub fn statistics_csv(report: &Report) -> String {
     for v in &report.variants {
         for f in &v.statistics {
             let a = &f.anova;
-            let _ = writeln!(out, "{},{},ANOVA,,{},,,,{},{},{}", v.name, f.feature, a.f_statistic, a.p_value, a.p_value < 0.05, a.eta_squared);
+            let _ = writeln!(
+                out,
+                "{},{},ANOVA,,{},,,,{},{},{}",
+                v.name,
+                f.feature,
+                a.f_statistic,
+                a.p_value,
+                a.p_value < 0.05,
+                a.eta_squared
+            );
             if let Some(w) = &f.welch {
-                let _ = writeln!(out, "{},{},Welch ANOVA,,{},,,,{},{},", v.name, f.feature, w.f_statistic, w.p_value, w.p_value < 0.05);
+                let _ = writeln!(
+                    out,
+                    "{},{},Welch ANOVA,,{},,,,{},{},",
+                    v.name,
+                    f.feature,
+                    w.f_statistic,
+                    w.p_value,
+                    w.p_value < 0.05
+                );
             }
             let mut pairs = |name: &str, test: &PairwiseTest| {
                 for p in &test.pairs {
                     let _ = writeln!(
                         out,
                         "{},{},{name},{} vs {},{},{},{},{},{},{},",
-                        v.name, f.feature, p.group_a, p.group_b, p.q_statistic, p.mean_diff, p.ci_lower, p.ci_upper, p.p_adj, p.reject
+                        v.name,
+                        f.feature,
+                        p.group_a,
+                        p.group_b,
+                        p.q_statistic,
+                        p.mean_diff,
+                        p.ci_lower,
+                        p.ci_upper,
+                        p.p_adj,
+                        p.reject
                     );
                 }
             };

@@ -41,14 +41,20 @@ pub fn cluster_profiles(rfm: ArrayView2<f64>, labels: &[usize], k: usize) -> Vec
     let standardise = |feature: usize| -> (f64, f64) {
         let n = logs.len().max(1) as f64;
         let mean = logs.iter().map(|l| l[feature]).sum::<f64>() / n;
-        let var = logs.iter().map(|l| (l[feature] - mean).powi(2)).sum::<f64>() / n;
+        let var = logs
+            .iter()
+            .map(|l| (l[feature] - mean).powi(2))
+            .sum::<f64>()
+            / n;
         (mean, var.sqrt().max(f64::EPSILON))
     };
     let scales = [standardise(0), standardise(1), standardise(2)];
     let total = labels.len().max(1) as f64;
     (0..k)
         .map(|cluster| {
-            let members: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == cluster).collect();
+            let members: Vec<usize> = (0..labels.len())
+                .filter(|&i| labels[i] == cluster)
+                .collect();
             let column = |feature: usize| -> Vec<f64> {
                 members.iter().map(|&i| rfm[[i, feature]]).collect()
             };
@@ -130,9 +136,7 @@ impl PersonaKind {
             PersonaKind::AtRiskHighValue => {
                 "Win back now: personalised reactivation offer before they lapse for good"
             }
-            PersonaKind::NewPromising => {
-                "Onboard: welcome series and a second-purchase incentive"
-            }
+            PersonaKind::NewPromising => "Onboard: welcome series and a second-purchase incentive",
             PersonaKind::DormantLowValue => {
                 "Reactivate cheaply (automated e-mail) or let go; keep out of costly campaigns"
             }

@@ -129,7 +129,9 @@ pub enum PipelineError {
     Evaluate(#[from] EvaluateError),
     #[error("t-SNE: {0}")]
     Tsne(#[from] TsneError),
-    #[error("k = {k} needs between 2 and 10 clusters and at least {k} customers ({customers} found)")]
+    #[error(
+        "k = {k} needs between 2 and 10 clusters and at least {k} customers ({customers} found)"
+    )]
     BadK { k: usize, customers: usize },
 }
 
@@ -287,40 +289,67 @@ pub async fn run(
     let mut started = now();
     let mut lap = |stage: Stage, timings: &mut Vec<StageTiming>| {
         let t = now();
-        timings.push(StageTiming { stage, seconds: t - started });
+        timings.push(StageTiming {
+            stage,
+            seconds: t - started,
+        });
         started = t;
     };
 
     let total = bytes.len() as u64;
-    let ingested = ingest::read_transactions(bytes, Some(total), &options.ingest, &mut |done, _| {
-        progress(Progress::Stage { stage: Stage::Read, done, total })
-    })?;
+    let ingested =
+        ingest::read_transactions(bytes, Some(total), &options.ingest, &mut |done, _| {
+            progress(Progress::Stage {
+                stage: Stage::Read,
+                done,
+                total,
+            })
+        })?;
     lap(Stage::Read, &mut timings);
 
     let table = RfmTable::from_ingested(&ingested, None)?;
     let raw = table.features();
     let n = raw.nrows();
     if !(2..=10).contains(&options.k) || n < options.k.max(10) {
-        return Err(PipelineError::BadK { k: options.k, customers: n });
+        return Err(PipelineError::BadK {
+            k: options.k,
+            customers: n,
+        });
     }
-    progress(Progress::Stage { stage: Stage::Rfm, done: 1, total: 1 });
+    progress(Progress::Stage {
+        stage: Stage::Rfm,
+        done: 1,
+        total: 1,
+    });
     lap(Stage::Rfm, &mut timings);
 
     let scaler = Scaler::fit(options.scaling, raw.view())?;
     let scaled = scaler.transform(raw.view())?;
     let pca = Pca::fit(scaled.view(), 2)?;
     let pca_points = pca.transform(scaled.view())?;
-    progress(Progress::Stage { stage: Stage::Embed, done: 1, total: 1 });
+    progress(Progress::Stage {
+        stage: Stage::Embed,
+        done: 1,
+        total: 1,
+    });
     lap(Stage::Embed, &mut timings);
 
-    let ae_config = AutoencoderConfig { seed: options.seed, ..options.autoencoder.clone() };
+    let ae_config = AutoencoderConfig {
+        seed: options.seed,
+        ..options.autoencoder.clone()
+    };
     let fit = autoencoder::train_autoencoder(scaled.view(), &ae_config, device, &mut |epoch| {
         progress(Progress::Epoch(epoch))
     })
     .await?;
     lap(Stage::Autoencoder, &mut timings);
 
-    let embeddings = Embeddings { scaled: &scaled, pca: &pca, pca_points: &pca_points, ae: &fit };
+    let embeddings = Embeddings {
+        scaled: &scaled,
+        pca: &pca,
+        pca_points: &pca_points,
+        ae: &fit,
+    };
     let variant_specs: Vec<(Algorithm, Embedding)> = Embedding::ALL
         .iter()
         .flat_map(|&e| Algorithm::ALL.iter().map(move |&a| (a, e)))
@@ -328,9 +357,18 @@ pub async fn run(
     let mut clusterings = Vec::new();
     for (i, &(algorithm, embedding)) in variant_specs.iter().enumerate() {
         let points = embeddings.points(embedding);
-        clusterings.push(cluster::cluster(algorithm, points, options.k, options.seed)?);
+        clusterings.push(cluster::cluster(
+            algorithm,
+            points,
+            options.k,
+            options.seed,
+        )?);
         let (done, total) = (i as u64 + 1, variant_specs.len() as u64);
-        progress(Progress::Stage { stage: Stage::Cluster, done, total });
+        progress(Progress::Stage {
+            stage: Stage::Cluster,
+            done,
+            total,
+        });
     }
     lap(Stage::Cluster, &mut timings);
 
@@ -338,17 +376,36 @@ pub async fn run(
     for (i, (&(algorithm, embedding), clustering)) in
         variant_specs.iter().zip(clusterings).enumerate()
     {
-        let spec = VariantSpec { algorithm, embedding, k: options.k, seed: options.seed };
-        variants.push(evaluate_variant(&spec, clustering, &embeddings, &raw, options)?);
+        let spec = VariantSpec {
+            algorithm,
+            embedding,
+            k: options.k,
+            seed: options.seed,
+        };
+        variants.push(evaluate_variant(
+            &spec,
+            clustering,
+            &embeddings,
+            &raw,
+            options,
+        )?);
         let (done, total) = (i as u64 + 1, variant_specs.len() as u64);
-        progress(Progress::Stage { stage: Stage::Evaluate, done, total });
+        progress(Progress::Stage {
+            stage: Stage::Evaluate,
+            done,
+            total,
+        });
     }
     let (winner, verdict) = rank_variants(&mut variants);
     lap(Stage::Evaluate, &mut timings);
 
     let k_sweep = if options.k_sweep {
         k_sweep(&embeddings, options.seed, &mut |done, total| {
-            progress(Progress::Stage { stage: Stage::KSweep, done, total })
+            progress(Progress::Stage {
+                stage: Stage::KSweep,
+                done,
+                total,
+            })
         })?
     } else {
         Vec::new()
@@ -363,7 +420,11 @@ pub async fn run(
     };
     let tsne = tsne::tsne(scaled.view(), &tsne_config, &mut |done, total| {
         if done % 10 == 0 || done == total {
-            progress(Progress::Stage { stage: Stage::Tsne, done: done as u64, total: total as u64 })
+            progress(Progress::Stage {
+                stage: Stage::Tsne,
+                done: done as u64,
+                total: total as u64,
+            })
         }
     })?;
     lap(Stage::Tsne, &mut timings);
@@ -466,7 +527,11 @@ struct VariantSpec {
 
 impl VariantSpec {
     fn name(&self) -> String {
-        format!("{}_{}", self.algorithm.short_name(), self.embedding.short_name())
+        format!(
+            "{}_{}",
+            self.algorithm.short_name(),
+            self.embedding.short_name()
+        )
     }
 }
 
@@ -534,7 +599,10 @@ fn evaluate_variant(
         calinski_harabasz: quality.calinski_harabasz,
         stability_subsample: mean(&subsample_ari),
         stability_reseed,
-        robustness: Robustness { noise: noise_ari, ablation },
+        robustness: Robustness {
+            noise: noise_ari,
+            ablation,
+        },
         interpretability,
         statistics,
         labels,
@@ -543,7 +611,11 @@ fn evaluate_variant(
 }
 
 fn mean(values: &[f64]) -> f64 {
-    if values.is_empty() { f64::NAN } else { values.iter().sum::<f64>() / values.len() as f64 }
+    if values.is_empty() {
+        f64::NAN
+    } else {
+        values.iter().sum::<f64>() / values.len() as f64
+    }
 }
 
 /// Ranking weights: separation that every segment shares (macro silhouette in the common
@@ -568,7 +640,10 @@ pub fn rank_variants(variants: &mut [Variant]) -> (usize, String) {
         .unwrap_or(0);
     let best_own = (0..variants.len())
         .max_by(|&a, &b| {
-            variants[a].silhouette_own.score.total_cmp(&variants[b].silhouette_own.score)
+            variants[a]
+                .silhouette_own
+                .score
+                .total_cmp(&variants[b].silhouette_own.score)
         })
         .unwrap_or(0);
     let w = &variants[winner];
@@ -616,9 +691,16 @@ fn k_sweep(
         let x = embeddings.points(embedding);
         for algorithm in Algorithm::ALL {
             let name = format!("{}_{}", algorithm.short_name(), embedding.short_name());
-            for (point, clustering) in points.iter_mut().zip(cluster::sweep(algorithm, x, cluster::K_SWEEP, seed)?) {
+            for (point, clustering) in
+                points
+                    .iter_mut()
+                    .zip(cluster::sweep(algorithm, x, cluster::K_SWEEP, seed)?)
+            {
                 if clustering.sizes.iter().filter(|&&s| s > 0).count() > 1 {
-                    point.silhouette.insert(name.clone(), evaluate::silhouette_score(x, &clustering.labels)?);
+                    point.silhouette.insert(
+                        name.clone(),
+                        evaluate::silhouette_score(x, &clustering.labels)?,
+                    );
                 }
                 match algorithm {
                     Algorithm::KMeans => {

@@ -73,7 +73,11 @@ pub fn scenario(profiles: &[ClusterProfile], assumptions: &RoiAssumptions) -> Ro
     let segments: Vec<SegmentRoi> = profiles
         .iter()
         .map(|p| {
-            let share = if total_revenue > 0.0 { p.revenue / total_revenue } else { 0.0 };
+            let share = if total_revenue > 0.0 {
+                p.revenue / total_revenue
+            } else {
+                0.0
+            };
             let budget = assumptions.budget * share;
             let scenario = levers(p, budget, assumptions);
             let base = levers(p, budget, &baseline);
@@ -92,7 +96,10 @@ pub fn scenario(profiles: &[ClusterProfile], assumptions: &RoiAssumptions) -> Ro
         })
         .collect();
     let total_incremental_revenue = segments.iter().map(|s| s.incremental_revenue).sum();
-    let baseline_total: f64 = segments.iter().map(|s| s.baseline_incremental_revenue).sum();
+    let baseline_total: f64 = segments
+        .iter()
+        .map(|s| s.baseline_incremental_revenue)
+        .sum();
     RoiScenario {
         assumptions: assumptions.clone(),
         total_roi: roi(total_incremental_revenue, assumptions.budget),
@@ -118,9 +125,17 @@ impl Levers {
 fn levers(p: &ClusterProfile, budget: f64, a: &RoiAssumptions) -> Levers {
     let at_risk = p.revenue * p.lapsed_share;
     let cost_per_conversion = a.baseline_cost_per_conversion * (1.0 + a.cost_per_conversion_change);
-    let conversions = if cost_per_conversion > 0.0 { budget / cost_per_conversion } else { 0.0 };
+    let conversions = if cost_per_conversion > 0.0 {
+        budget / cost_per_conversion
+    } else {
+        0.0
+    };
     let invoices = p.frequency_mean * p.customers as f64;
-    let average_order_value = if invoices > 0.0 { p.revenue / invoices } else { 0.0 };
+    let average_order_value = if invoices > 0.0 {
+        p.revenue / invoices
+    } else {
+        0.0
+    };
     Levers {
         at_risk,
         retained: at_risk * a.retention_uplift,
@@ -130,14 +145,24 @@ fn levers(p: &ClusterProfile, budget: f64, a: &RoiAssumptions) -> Levers {
 }
 
 fn roi(incremental: f64, budget: f64) -> f64 {
-    if budget > 0.0 { (incremental - budget) / budget } else { 0.0 }
+    if budget > 0.0 {
+        (incremental - budget) / budget
+    } else {
+        0.0
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn profile(cluster: usize, customers: usize, frequency: f64, revenue: f64, lapsed: f64) -> ClusterProfile {
+    fn profile(
+        cluster: usize,
+        customers: usize,
+        frequency: f64,
+        revenue: f64,
+        lapsed: f64,
+    ) -> ClusterProfile {
         ClusterProfile {
             cluster,
             customers,
@@ -159,7 +184,10 @@ mod tests {
     #[test]
     fn hand_computed_segment_matches_the_documented_formulas() {
         // 100 customers, 2 invoices each, 40,000 revenue => average order 200; 25% lapsed.
-        let profiles = [profile(0, 100, 2.0, 40_000.0, 0.25), profile(1, 10, 1.0, 10_000.0, 1.0)];
+        let profiles = [
+            profile(0, 100, 2.0, 40_000.0, 0.25),
+            profile(1, 10, 1.0, 10_000.0, 1.0),
+        ];
         let a = RoiAssumptions::default();
         let s = scenario(&profiles, &a);
         let seg = &s.segments[0];
