@@ -7,14 +7,12 @@
 //! autoencoder must do at least as well. KMeans(k=3) silhouettes on the latent space are
 //! reported beside the Python reference's range (0.55-0.68 across seeds, issue 4).
 
-use linfa::prelude::*;
-use linfa_clustering::KMeans;
-use ndarray::{Array2, ArrayView2, Axis};
-use rand::SeedableRng;
-use rand_xoshiro::Xoshiro256Plus;
+use ndarray::{Array2, Axis};
+use rfm_studio::core::cluster::{Algorithm, cluster};
 use rfm_studio::core::embed::autoencoder::{
     AutoencoderConfig, AutoencoderError, EpochReport, train_autoencoder_blocking,
 };
+use rfm_studio::core::evaluate::silhouette_score;
 
 use burn::tensor::Device;
 
@@ -38,42 +36,10 @@ fn seed_table_scaled() -> Array2<f64> {
     (x - &mean) / &std
 }
 
-/// Mean silhouette with Euclidean distances (Rousseeuw 1987), as sklearn's `silhouette_score`.
-fn silhouette(x: ArrayView2<f64>, labels: &[usize]) -> f64 {
-    let k = labels.iter().max().unwrap() + 1;
-    let sizes: Vec<usize> = (0..k)
-        .map(|c| labels.iter().filter(|&&l| l == c).count())
-        .collect();
-    let n = x.nrows();
-    let total: f64 = (0..n)
-        .map(|i| {
-            let mut sums = vec![0.0; k];
-            for j in 0..n {
-                let d = &x.row(i) - &x.row(j);
-                sums[labels[j]] += d.dot(&d).sqrt();
-            }
-            let own = labels[i];
-            if sizes[own] == 1 {
-                return 0.0;
-            }
-            let a = sums[own] / (sizes[own] - 1) as f64;
-            let b = (0..k)
-                .filter(|&c| c != own && sizes[c] > 0)
-                .map(|c| sums[c] / sizes[c] as f64)
-                .fold(f64::INFINITY, f64::min);
-            (b - a) / a.max(b)
-        })
-        .sum();
-    total / n as f64
-}
-
-fn kmeans_labels(z: &Array2<f64>, seed: u64) -> Vec<usize> {
-    let data = DatasetBase::from(z.clone());
-    let model = KMeans::params_with_rng(3, Xoshiro256Plus::seed_from_u64(seed))
-        .n_runs(10)
-        .fit(&data)
-        .expect("kmeans fits");
-    model.predict(z).to_vec()
+/// KMeans(k=3) on the latent space, scored by silhouette: the seed's KM_AE number.
+fn kmeans_silhouette(z: &Array2<f64>, seed: u64) -> f64 {
+    let clustering = cluster(Algorithm::KMeans, z.view(), 3, seed).expect("kmeans fits");
+    silhouette_score(z.view(), &clustering.labels).expect("three clusters")
 }
 
 /// Best mean squared error of any rank-2 linear reconstruction: the smallest covariance
@@ -123,7 +89,7 @@ fn latent_space_clusters_like_the_seed_over_five_seeds() {
             "seed {seed}: reconstruction MSE {} above PCA(2)'s {residual}",
             fit.reconstruction_mse
         );
-        let s = silhouette(fit.embedding.view(), &kmeans_labels(&fit.embedding, seed));
+        let s = kmeans_silhouette(&fit.embedding, seed);
         println!(
             "seed {seed}: {} epochs (best {}), loss {first:.4} -> {last:.4}, \
              reconstruction MSE {:.4}, KMeans(3) silhouette {s:.3}",
@@ -209,7 +175,7 @@ fn batch_size_sweep() {
             let started = std::time::Instant::now();
             let fit = train_autoencoder_blocking(x.view(), &config, &device, &mut |_| {}).unwrap();
             let seconds = started.elapsed().as_secs_f64();
-            let s = silhouette(fit.embedding.view(), &kmeans_labels(&fit.embedding, seed));
+            let s = kmeans_silhouette(&fit.embedding, seed);
             let epochs = fit.loss_curve.len();
             println!(
                 "{batch_size:5} | {seed:4} | {epochs:6} ({:3}) | {:7.3} | {seconds:7.1} | {:9.4} | {s:.3}",

@@ -199,7 +199,7 @@ fn maximisation(
     reg_covar: f64,
 ) -> Result<Mixture, ClusterError> {
     let nk = responsibilities.sum_axis(Axis(0)).mapv(|w| w + nk_floor());
-    let means = responsibilities.t().dot(&x) / &nk.view().insert_axis(Axis(1));
+    let means = responsibilities.t().dot(&x) / nk.view().insert_axis(Axis(1));
     let mut covariances = Vec::with_capacity(nk.len());
     let mut cholesky = Vec::with_capacity(nk.len());
     for (component, (mean, &weight)) in means.rows().into_iter().zip(&nk).enumerate() {
