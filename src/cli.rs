@@ -172,18 +172,21 @@ fn role_names() -> String {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match &cli.command {
-        Command::Rfm(args) => run_rfm(args),
-        Command::Segment(args) => run_segment(args),
-        Command::Generate(args) => run_generate(args),
-    };
-    match result {
+    match run(&Cli::parse().command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Runs one subcommand; `main` prints the error as `error: {message}` and exits with 1.
+pub fn run(command: &Command) -> Result<(), CliError> {
+    match command {
+        Command::Rfm(args) => run_rfm(args),
+        Command::Segment(args) => run_segment(args),
+        Command::Generate(args) => run_generate(args),
     }
 }
 

@@ -1,17 +1,19 @@
-//! The `rfm-studio rfm` and `rfm-studio generate` commands end to end.
+//! The `rfm` and `generate` subcommands end to end, run in-process through `cli::run` (the
+//! binary itself only prints the error and sets the exit code).
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
+use clap::Parser;
+use rfm_studio::cli::{Cli, run};
+use rfm_studio::core::ingest::{IngestOptions, read_transactions};
 use serde_json::Value;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/");
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rfm-studio"))
-        .args(args)
-        .output()
-        .unwrap()
+fn command(args: &[&str]) -> Result<(), String> {
+    let cli = Cli::try_parse_from(std::iter::once("rfm-studio").chain(args.iter().copied()))
+        .map_err(|e| e.to_string())?;
+    run(&cli.command).map_err(|error| error.to_string())
 }
 
 fn temp(name: &str) -> PathBuf {
@@ -19,28 +21,18 @@ fn temp(name: &str) -> PathBuf {
 }
 
 #[test]
-fn rfm_writes_the_table_and_prints_the_report() {
-    let out = temp("sample.csv");
-    let report = temp("sample.json");
-    let result = run(&[
+fn rfm_writes_the_table_and_the_report() {
+    let (out, report) = (temp("sample.csv"), temp("sample.json"));
+    let input = format!("{DATA}online_retail_II_sample_bom_mdy.csv");
+    command(&[
         "rfm",
-        &format!("{DATA}online_retail_II_sample_bom_mdy.csv"),
+        &input,
         "--out",
         out.to_str().unwrap(),
         "--report-json",
         report.to_str().unwrap(),
-    ]);
-    assert!(
-        result.status.success(),
-        "{}",
-        String::from_utf8_lossy(&result.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&result.stdout);
-    assert!(stdout.contains("rows read: 99\n"), "{stdout}");
-    assert!(
-        stdout.contains("AMBIGUOUS"),
-        "the month-first guess is flagged: {stdout}"
-    );
+    ])
+    .unwrap();
     let table = std::fs::read_to_string(&out).unwrap();
     let mut lines = table.lines();
     assert_eq!(
@@ -50,78 +42,67 @@ fn rfm_writes_the_table_and_prints_the_report() {
     assert_eq!(lines.count(), 7);
     let json: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(json["customers"], 7);
+    assert_eq!(json["rows_read"], 99);
     assert_eq!(json["date_order"]["ambiguous"], true);
+    let ingested = read_transactions(
+        std::fs::File::open(&input).unwrap(),
+        None,
+        &IngestOptions::default(),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let text = rfm_studio::cli::report_text(&ingested.report);
+    assert!(
+        text.contains("rows read: 99\n") && text.contains("AMBIGUOUS"),
+        "{text}"
+    );
 }
 
 #[test]
 fn rfm_takes_an_explicit_mapping_and_rejects_a_bad_one() {
     let out = temp("cdnow.csv");
+    let out = out.to_str().unwrap();
     let cdnow = format!("{DATA}cdnow_master.csv");
-    let result = run(&[
+    command(&[
         "rfm",
         &cdnow,
         "--out",
-        out.to_str().unwrap(),
+        out,
         "--map",
         "amount=dollar_value",
         "--keep-duplicates",
         "--keep-nonpositive-price",
-    ]);
-    assert!(
-        result.status.success(),
-        "{}",
-        String::from_utf8_lossy(&result.stderr)
-    );
+    ])
+    .unwrap();
     assert_eq!(
-        std::fs::read_to_string(&out).unwrap().lines().count(),
+        std::fs::read_to_string(out).unwrap().lines().count(),
         23_570 + 1
     );
-    let missing = run(&["rfm", &cdnow, "--out", out.to_str().unwrap()]);
-    assert_eq!(missing.status.code(), Some(1));
     assert_eq!(
-        String::from_utf8_lossy(&missing.stderr),
-        "error: missing required column(s): quantity, price; the header has: customer_id, date, number_of_cds, dollar_value\n"
+        command(&["rfm", &cdnow, "--out", out]).unwrap_err(),
+        "missing required column(s): quantity, price; the header has: customer_id, date, number_of_cds, dollar_value"
     );
-    let unknown = run(&[
-        "rfm",
-        &cdnow,
-        "--out",
-        out.to_str().unwrap(),
-        "--map",
-        "amount=dollars",
-    ]);
     assert_eq!(
-        String::from_utf8_lossy(&unknown.stderr),
-        "error: the mapping names column \"dollars\" for amount, but the header has: customer_id, date, number_of_cds, dollar_value\n"
+        command(&["rfm", &cdnow, "--out", out, "--map", "amount=dollars"]).unwrap_err(),
+        "the mapping names column \"dollars\" for amount, but the header has: customer_id, date, number_of_cds, dollar_value"
     );
-    let malformed = run(&[
-        "rfm",
-        &cdnow,
-        "--out",
-        out.to_str().unwrap(),
-        "--map",
-        "money",
-    ]);
-    assert_eq!(malformed.status.code(), Some(1));
     assert!(
-        String::from_utf8_lossy(&malformed.stderr)
-            .starts_with("error: --map money: expected ROLE=COLUMN")
+        command(&["rfm", &cdnow, "--out", out, "--map", "money"])
+            .unwrap_err()
+            .starts_with("--map money: expected ROLE=COLUMN")
     );
-    let absent = run(&[
-        "rfm",
-        "/nonexistent/file.csv",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(absent.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&absent.stderr).starts_with("error: /nonexistent/file.csv: "));
+    assert!(
+        command(&["rfm", "/nonexistent/file.csv", "--out", out])
+            .unwrap_err()
+            .starts_with("/nonexistent/file.csv: ")
+    );
 }
 
 #[test]
 fn generate_is_deterministic_and_feeds_rfm() {
     let (first, second, table) = (temp("gen1.csv"), temp("gen2.csv"), temp("gen-rfm.csv"));
     for path in [&first, &second] {
-        let result = run(&[
+        command(&[
             "generate",
             "--rows",
             "5000",
@@ -129,22 +110,18 @@ fn generate_is_deterministic_and_feeds_rfm() {
             "9",
             "--out",
             path.to_str().unwrap(),
-        ]);
-        assert!(result.status.success());
+        ])
+        .unwrap();
     }
     let bytes = std::fs::read(&first).unwrap();
     assert_eq!(bytes, std::fs::read(&second).unwrap());
     assert_eq!(bytes.iter().filter(|&&b| b == b'\n').count(), 5001);
-    let result = run(&[
+    command(&[
         "rfm",
         first.to_str().unwrap(),
         "--out",
         table.to_str().unwrap(),
-    ]);
-    assert!(
-        result.status.success(),
-        "{}",
-        String::from_utf8_lossy(&result.stderr)
-    );
-    assert!(String::from_utf8_lossy(&result.stdout).contains("rows read: 5000\n"));
+    ])
+    .unwrap();
+    assert!(std::fs::read_to_string(&table).unwrap().lines().count() > 100);
 }

@@ -368,10 +368,14 @@ impl<'o> Aggregator<'o> {
         // taken from the first valid reading: two rows share it only if they share the day under
         // the reading finally chosen (a row valid under one reading only has day > 12 there).
         let occasion = match self.columns.invoice {
-            Some(column) => {
-                let next = self.invoices.len() as u32;
-                *self.invoices.entry(record[column].to_vec()).or_insert(next)
-            }
+            Some(column) => match self.invoices.get(&record[column]) {
+                Some(&invoice) => invoice,
+                None => {
+                    let next = self.invoices.len() as u32;
+                    self.invoices.insert(record[column].to_vec(), next);
+                    next
+                }
+            },
             None => {
                 let stamp = date
                     .readings

@@ -116,7 +116,23 @@ pub enum InputKind {
     /// (customer, calendar day) is one purchase occasion: CDNOW logs one line per customer and
     /// day or splits a day's order into lines, so counting lines would inflate Frequency.
     AmountTransactions,
-    /// Already aggregated: customer, recency (days), frequency, monetary.
+    /// Already aggregated: customer, recency (days), frequency, monetary; for data that lives
+    /// in a warehouse, aggregated there with the same rules, e.g.
+    ///
+    /// ```sql
+    /// WITH clean AS (
+    ///   SELECT DISTINCT * FROM lines
+    ///   WHERE customer_id IS NOT NULL AND invoice NOT LIKE 'C%'
+    ///     AND quantity > 0 AND price > 0
+    /// )
+    /// SELECT customer_id,
+    ///        (SELECT MAX(CAST(invoice_date AS DATE)) FROM clean) + 1
+    ///          - MAX(CAST(invoice_date AS DATE)) AS recency,  -- days; syntax varies by dialect
+    ///        COUNT(DISTINCT invoice)             AS frequency,
+    ///        SUM(quantity * price)               AS monetary
+    /// FROM clean
+    /// GROUP BY customer_id;
+    /// ```
     AggregatedRfm,
 }
 
