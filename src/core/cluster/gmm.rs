@@ -11,8 +11,8 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use serde::Serialize;
 
 use super::{
-    Algorithm, ClusterError, Clustering, KMeansConfig, array_serde, cluster_sizes, inertia,
-    kmeans, validate,
+    Algorithm, ClusterError, Clustering, KMeansConfig, array_serde, cluster_sizes, inertia, kmeans,
+    validate,
 };
 
 #[derive(Debug, Clone, PartialEq)]
@@ -114,9 +114,15 @@ pub fn gmm_from_labels(
     let mut retries = 0;
     loop {
         match expectation_maximisation(x, &responsibilities, reg_covar, config) {
-            Err(ClusterError::SingularCovariance { .. }) if retries < MAX_REGULARISATION_RETRIES => {
+            Err(ClusterError::SingularCovariance { .. })
+                if retries < MAX_REGULARISATION_RETRIES =>
+            {
                 retries += 1;
-                reg_covar = if reg_covar > 0.0 { reg_covar * 10.0 } else { 1e-6 };
+                reg_covar = if reg_covar > 0.0 {
+                    reg_covar * 10.0
+                } else {
+                    1e-6
+                };
             }
             result => return result,
         }
@@ -141,7 +147,10 @@ fn expectation_maximisation(
     let k = initial_responsibilities.ncols();
     let mut mixture = maximisation(x, initial_responsibilities, reg_covar)?;
     // scikit-learn's start divides by n rather than renormalising; kept for identical numbers.
-    mixture.weights = initial_responsibilities.sum_axis(Axis(0)).mapv(|w| w + nk_floor()) / n as f64;
+    mixture.weights = initial_responsibilities
+        .sum_axis(Axis(0))
+        .mapv(|w| w + nk_floor())
+        / n as f64;
 
     let mut lower_bound = f64::NEG_INFINITY;
     let mut converged = false;
@@ -190,7 +199,7 @@ fn maximisation(
     reg_covar: f64,
 ) -> Result<Mixture, ClusterError> {
     let nk = responsibilities.sum_axis(Axis(0)).mapv(|w| w + nk_floor());
-    let means = responsibilities.t().dot(&x) / &nk.view().insert_axis(Axis(1));
+    let means = responsibilities.t().dot(&x) / nk.view().insert_axis(Axis(1));
     let mut covariances = Vec::with_capacity(nk.len());
     let mut cholesky = Vec::with_capacity(nk.len());
     for (component, (mean, &weight)) in means.rows().into_iter().zip(&nk).enumerate() {
@@ -271,7 +280,9 @@ fn lower_cholesky(a: &Array2<f64>) -> Option<Array2<f64>> {
 fn argmax(values: impl Iterator<Item = f64>) -> usize {
     values
         .enumerate()
-        .fold((0, f64::NEG_INFINITY), |best, (i, v)| if v > best.1 { (i, v) } else { best })
+        .fold((0, f64::NEG_INFINITY), |best, (i, v)| {
+            if v > best.1 { (i, v) } else { best }
+        })
         .0
 }
 
@@ -283,7 +294,14 @@ mod tests {
     #[test]
     fn far_outliers_do_not_make_nan() {
         // Responsibilities of the 1e6 row underflow to 0 for every component without log-sum-exp.
-        let x = array![[0.0, 0.0], [0.1, 0.2], [0.2, 0.1], [5.0, 5.0], [5.1, 5.2], [1e6, -1e6]];
+        let x = array![
+            [0.0, 0.0],
+            [0.1, 0.2],
+            [0.2, 0.1],
+            [5.0, 5.0],
+            [5.1, 5.2],
+            [1e6, -1e6]
+        ];
         let fit = gmm(x.view(), 2, 3, &GmmConfig::default()).unwrap();
         assert!(fit.mean_log_likelihood.is_finite() && fit.bic.is_finite());
         assert!(fit.means.iter().all(|v| v.is_finite()));
@@ -294,7 +312,13 @@ mod tests {
         let x = array![[1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [3.0, 2.0], [3.0, 2.0]];
         let fit = gmm(x.view(), 2, 0, &GmmConfig::default()).unwrap();
         assert!(fit.mean_log_likelihood.is_finite());
-        assert_eq!(cluster_sizes(&fit.labels, 2).iter().filter(|&&s| s > 0).count(), 2);
+        assert_eq!(
+            cluster_sizes(&fit.labels, 2)
+                .iter()
+                .filter(|&&s| s > 0)
+                .count(),
+            2
+        );
     }
 
     #[test]
@@ -302,7 +326,12 @@ mod tests {
         let a = array![[4.0, 2.0], [2.0, 3.0]];
         let l = lower_cholesky(&a).unwrap();
         let rebuilt = l.dot(&l.t());
-        assert!(rebuilt.iter().zip(a.iter()).all(|(p, q)| (p - q).abs() < 1e-12));
+        assert!(
+            rebuilt
+                .iter()
+                .zip(a.iter())
+                .all(|(p, q)| (p - q).abs() < 1e-12)
+        );
         assert!(lower_cholesky(&array![[1.0, 2.0], [2.0, 1.0]]).is_none());
     }
 }

@@ -154,7 +154,9 @@ fn kmeans_plus_plus(points: &Points, k: usize, rng: &mut impl Rng) -> Array2<f64
     let trials = 2 + (k as f64).ln() as usize;
     let mut centres = Array2::zeros((k, points.dim));
     let first = rng.gen_range(0..n);
-    centres.row_mut(0).assign(&ndarray::aview1(points.row(first)));
+    centres
+        .row_mut(0)
+        .assign(&ndarray::aview1(points.row(first)));
     let mut closest: Vec<f64> = points
         .rows()
         .map(|r| squared_distance(r, points.row(first)))
@@ -181,7 +183,9 @@ fn kmeans_plus_plus(points: &Points, k: usize, rng: &mut impl Rng) -> Array2<f64
             }
         }
         let (chosen, chosen_potential, chosen_closest) = best.expect("at least two trials");
-        centres.row_mut(c).assign(&ndarray::aview1(points.row(chosen)));
+        centres
+            .row_mut(c)
+            .assign(&ndarray::aview1(points.row(chosen)));
         potential = chosen_potential;
         closest = chosen_closest;
     }
@@ -239,7 +243,10 @@ fn assign(points: &Points, centres: &Array2<f64>, labels: &mut [usize], distance
             .iter()
             .map(|c| squared_distance(row, *c))
             .enumerate()
-            .fold((0, f64::INFINITY), |best, (j, d)| if d < best.1 { (j, d) } else { best });
+            .fold(
+                (0, f64::INFINITY),
+                |best, (j, d)| if d < best.1 { (j, d) } else { best },
+            );
         *label = nearest;
         *distance = best;
     }
@@ -287,7 +294,14 @@ mod tests {
 
     #[test]
     fn same_seed_same_result_and_k_clusters() {
-        let x = array![[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.1, 5.0], [9.0, 0.0], [9.0, 0.2]];
+        let x = array![
+            [0.0, 0.0],
+            [0.1, 0.0],
+            [5.0, 5.0],
+            [5.1, 5.0],
+            [9.0, 0.0],
+            [9.0, 0.2]
+        ];
         let a = kmeans(x.view(), 3, 7, &KMeansConfig::default()).unwrap();
         let b = kmeans(x.view(), 3, 7, &KMeansConfig::default()).unwrap();
         assert_eq!(a, b);

@@ -124,6 +124,9 @@ mod tests {
         assert_eq!(tree.cut(2).unwrap().labels, vec![0, 0, 0, 0, 1]);
         assert_eq!(tree.cut(5).unwrap().sizes, vec![1; 5]);
         assert_eq!(tree.cut(1).unwrap().labels, vec![0; 5]);
-        assert!(matches!(tree.cut(6), Err(ClusterError::TooFewRows { rows: 5, k: 6 })));
+        assert!(matches!(
+            tree.cut(6),
+            Err(ClusterError::TooFewRows { rows: 5, k: 6 })
+        ));
     }
 }

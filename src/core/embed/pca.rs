@@ -203,8 +203,14 @@ mod tests {
         let x = array![[1.0, 2.0], [3.0, 5.0], [4.0, 4.0]];
         assert_eq!(
             Pca::fit(x.view(), 3),
-            Err(PcaError::TooManyComponents { requested: 3, available: 2 })
+            Err(PcaError::TooManyComponents {
+                requested: 3,
+                available: 2
+            })
         );
-        assert_eq!(Pca::fit(x.slice(ndarray::s![..1, ..]), 1), Err(PcaError::TooFewRows(1)));
+        assert_eq!(
+            Pca::fit(x.slice(ndarray::s![..1, ..]), 1),
+            Err(PcaError::TooFewRows(1))
+        );
     }
 }

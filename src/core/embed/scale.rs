@@ -175,7 +175,11 @@ mod tests {
         let nan = array![[1.0, f64::NAN]];
         assert!(matches!(
             Scaler::fit(Scaling::SeedCompatible, nan.view()),
-            Err(ScaleError::NotFinite { row: 0, column: 1, .. })
+            Err(ScaleError::NotFinite {
+                row: 0,
+                column: 1,
+                ..
+            })
         ));
         let below = array![[-1.0, 2.0]];
         assert!(matches!(
@@ -185,7 +189,10 @@ mod tests {
         let scaler = Scaler::fit(Scaling::Log1p, array![[1.0, 2.0], [3.0, 4.0]].view()).unwrap();
         assert_eq!(
             scaler.transform(array![[1.0]].view()),
-            Err(ScaleError::ColumnCount { expected: 2, found: 1 })
+            Err(ScaleError::ColumnCount {
+                expected: 2,
+                found: 1
+            })
         );
     }
 }
