@@ -14,6 +14,7 @@
 //! sklearn computes the optimisation in float32; we use f64 throughout, so embeddings agree in
 //! quality (trustworthiness, KL divergence), not coordinate for coordinate.
 
+use super::embed::pca::{Pca, PcaError};
 use ndarray::{Array2, ArrayView2};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
@@ -115,6 +116,8 @@ pub enum TsneError {
     IdenticalRows,
     #[error("invalid t-SNE setting: {0}")]
     InvalidConfig(&'static str),
+    #[error("PCA initialisation: {0}")]
+    PcaInit(#[from] PcaError),
 }
 
 /// Symmetric input affinities `P` in compressed sparse rows; they sum to 1.
@@ -564,92 +567,29 @@ fn descend(
     (error, last)
 }
 
-/// Eigen-decomposition of a small symmetric matrix by cyclic Jacobi rotations; returns the
-/// eigenvalues and the eigenvectors as columns.
-fn symmetric_eigen(mut a: Array2<f64>) -> (Vec<f64>, Array2<f64>) {
-    let d = a.nrows();
-    let mut v = Array2::<f64>::eye(d);
-    for _sweep in 0..64 {
-        let off: f64 = (0..d)
-            .flat_map(|r| (0..d).filter(move |&c| c != r).map(move |c| (r, c)))
-            .map(|(r, c)| a[[r, c]].powi(2))
-            .sum();
-        let scale: f64 = a.iter().map(|x| x * x).sum();
-        if off <= 1e-30 * scale {
-            break;
-        }
-        for p in 0..d {
-            for q in p + 1..d {
-                if a[[p, q]] == 0.0 {
-                    continue;
-                }
-                let theta = (a[[q, q]] - a[[p, p]]) / (2.0 * a[[p, q]]);
-                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
-                let c = 1.0 / (t * t + 1.0).sqrt();
-                let s = t * c;
-                for k in 0..d {
-                    let (akp, akq) = (a[[k, p]], a[[k, q]]);
-                    a[[k, p]] = c * akp - s * akq;
-                    a[[k, q]] = s * akp + c * akq;
-                }
-                for k in 0..d {
-                    let (apk, aqk) = (a[[p, k]], a[[q, k]]);
-                    a[[p, k]] = c * apk - s * aqk;
-                    a[[q, k]] = s * apk + c * aqk;
-                }
-                for k in 0..d {
-                    let (vkp, vkq) = (v[[k, p]], v[[k, q]]);
-                    v[[k, p]] = c * vkp - s * vkq;
-                    v[[k, q]] = s * vkp + c * vkq;
-                }
-            }
-        }
-    }
-    ((0..d).map(|i| a[[i, i]]).collect(), v)
-}
-
-/// First two principal components, signs fixed as sklearn's `svd_flip` (largest loading
-/// positive), scaled so the first axis has standard deviation `INIT_SCALE`.
+/// First two principal components (the shared PCA, signs as sklearn's `svd_flip`), scaled so
+/// the first axis has standard deviation `INIT_SCALE`, as sklearn initialises t-SNE.
 fn pca_init(x: &ArrayView2<f64>) -> Result<Vec<[f64; DIMS]>, TsneError> {
     if x.ncols() < DIMS {
         return Err(TsneError::InvalidConfig(
             "PCA initialisation needs at least two input columns",
         ));
     }
-    let mean = x.mean_axis(ndarray::Axis(0)).unwrap_or_default();
-    let centered = x - &mean;
-    let covariance = centered.t().dot(&centered);
-    let (values, vectors) = symmetric_eigen(covariance);
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
-    let components: Vec<Vec<f64>> = order[..DIMS]
-        .iter()
-        .map(|&c| {
-            let column = vectors.column(c);
-            let largest = column
-                .iter()
-                .copied()
-                .max_by(|a, b| a.abs().total_cmp(&b.abs()))
-                .unwrap_or(1.0);
-            column.iter().map(|v| v * largest.signum()).collect()
-        })
-        .collect();
-    let projected: Vec<[f64; DIMS]> = centered
-        .rows()
-        .into_iter()
-        .map(|row| {
-            std::array::from_fn(|d| row.iter().zip(&components[d]).map(|(a, b)| a * b).sum())
-        })
-        .collect();
-    let first_axis_std =
-        (projected.iter().map(|p| p[0] * p[0]).sum::<f64>() / projected.len() as f64).sqrt();
+    let (_, projected) = Pca::fit_transform(x.view(), DIMS)?;
+    let first_axis_std = projected
+        .column(0)
+        .mapv(|v| v * v)
+        .mean()
+        .unwrap_or(0.0)
+        .sqrt();
     if first_axis_std == 0.0 {
         return Err(TsneError::IdenticalRows);
     }
     let scale = INIT_SCALE / first_axis_std;
     Ok(projected
+        .rows()
         .into_iter()
-        .map(|p| p.map(|v| v * scale))
+        .map(|row| std::array::from_fn(|d| row[d] * scale))
         .collect())
 }
 
