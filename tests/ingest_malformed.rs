@@ -51,6 +51,11 @@ fn expected_messages() -> Vec<(&'static str, String)> {
         ),
         ("rfm_repeated_customer.csv", "line 3: customer \"12346\" appears twice in the RFM table".into()),
         ("not_a_workbook.xlsx", "cannot read the XLSX workbook (Cannot detect file format)".into()),
+        (
+            // found by the fuzzer: 20 KB inflating to a 846,000-field header (sniff used 7 GB)
+            "gzip_bomb_wide_header.csv.gz",
+            "missing required column(s): customer_id, date, price; the header has: Invoice, StockCode, Description, Quantity, I, Stockkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk, , , , , , , , , , , , , , , ... (845960 more)".into(),
+        ),
         ("quote_inside_field.csv", "line 3: column \"Price\" holds \"abc\", which is not a number".into()),
     ]
 }

@@ -48,7 +48,7 @@ pub fn resolve_columns(
                     .ok_or_else(|| IngestError::UnknownColumn {
                         role: role.name(),
                         column: name.to_owned(),
-                        header: header.join(", "),
+                        header: header_list(header),
                     })
             }
         }
@@ -56,7 +56,7 @@ pub fn resolve_columns(
     let kind = input_kind(mapping).map_err(|missing| {
         if header.len() == 1 {
             IngestError::SingleColumn {
-                header: header[0].clone(),
+                header: header[0].chars().take(200).collect(),
             }
         } else {
             IngestError::MissingColumns {
@@ -65,7 +65,7 @@ pub fn resolve_columns(
                     .map(|role| role.name())
                     .collect::<Vec<_>>()
                     .join(", "),
-                header: header.join(", "),
+                header: header_list(header),
             }
         }
     })?;
@@ -105,6 +105,20 @@ pub fn resolve_columns(
     .max()
     .unwrap_or(0);
     Ok((kind, columns))
+}
+
+/// The header for a message: the first 20 names (each cut at 60 characters).
+fn header_list(header: &[String]) -> String {
+    const SHOWN: usize = 20;
+    let mut list: Vec<String> = header
+        .iter()
+        .take(SHOWN)
+        .map(|name| name.chars().take(60).collect())
+        .collect();
+    if header.len() > SHOWN {
+        list.push(format!("... ({} more)", header.len() - SHOWN));
+    }
+    list.join(", ")
 }
 
 /// The input kind the mapping allows, or the roles it still lacks.

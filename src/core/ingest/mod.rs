@@ -337,11 +337,14 @@ pub fn sniff(first_bytes: &[u8]) -> Result<Sniffed, IngestError> {
             (Records::Sheets(sheets), xlsx_layout(), false)
         }
         FileFormat::GzipCsv => {
-            // A cut-off gzip stream still yields its first blocks; the error at the cut is expected.
+            // A cut-off gzip stream still yields its first blocks; the error at the cut is
+            // expected. At most SNIFF_BYTES are inflated: a small input can inflate to gigabytes.
             let mut text = Vec::new();
             let cut = flate2::read::MultiGzDecoder::new(first_bytes)
+                .take(SNIFF_BYTES as u64)
                 .read_to_end(&mut text)
                 .is_err();
+            let cut = cut || text.len() == SNIFF_BYTES;
             if text.is_empty() && cut {
                 return Err(IngestError::Gzip("no data could be decompressed".into()));
             }
@@ -370,8 +373,11 @@ pub fn sniff(first_bytes: &[u8]) -> Result<Sniffed, IngestError> {
     let header = decode_header(&record, layout.encoding);
     let mapping = ColumnMapping::detect(&header);
     let mut rows = Vec::new();
-    while records.next_into(&mut record)? {
-        rows.push(record.clone());
+    let mut row = csv::ByteRecord::new();
+    // A fresh record per row: a reused one keeps the capacity of the widest row (the header
+    // can have a million fields), and every clone would copy it.
+    while records.next_into(&mut row)? {
+        rows.push(std::mem::take(&mut row));
     }
     if truncated && rows.len() > 1 {
         rows.pop(); // the last row may be cut off
