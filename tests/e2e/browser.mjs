@@ -34,9 +34,11 @@ export async function openApp({ webgpu = false } = {}) {
   const requests = [];
   const problems = [];
   context.on("request", (r) => requests.push(r.url()));
+  context.on("response", (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()} for ${r.url()}`));
   const page = context.pages()[0] ?? (await context.newPage());
   page.on("console", (m) => {
-    if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+    // A failed load is reported with its URL by the response listener above.
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push(`console error: ${m.text()}`);
   });
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("worker", (w) => w.on("console", (m) => m.type() === "error" && problems.push(`worker console error: ${m.text()}`)));
