@@ -90,10 +90,17 @@ pub fn cluster_colour(cluster: usize) -> &'static str {
     CLUSTER_COLOURS[cluster % CLUSTER_COLOURS.len()]
 }
 
-/// Layout shared by every chart: transparent background and the theme's text colour.
+/// Layout shared by every chart: plotly's own light or dark template (grid and axis colours),
+/// on a transparent background so the page's theme shows through.
 pub fn base_layout(title: &str, dark: bool) -> plotly::Layout {
-    let text = if dark { "#e6e9ef" } else { "#1c2330" };
+    use plotly::layout::themes::BuiltinTheme;
+    let (theme, text) = if dark {
+        (BuiltinTheme::PlotlyDark, "#e6e9ef")
+    } else {
+        (BuiltinTheme::PlotlyWhite, "#1c2330")
+    };
     plotly::Layout::new()
+        .template(theme.build())
         .title(plotly::common::Title::with_text(title))
         .paper_background_color("rgba(0,0,0,0)")
         .plot_background_color("rgba(0,0,0,0)")
