@@ -200,15 +200,7 @@ pub fn Distributions() -> impl IntoView {
             ctx.segmentation.with(|s| {
                 let mut plot = Plot::new();
                 if let Some(s) = s {
-                    for c in 0..s.k {
-                        let values: Vec<f64> = visible
-                            .iter()
-                            .filter(|&&i| s.labels[i] == c)
-                            .map(|&i| feature_value(s, i, f))
-                            .collect();
-                        if values.is_empty() {
-                            continue;
-                        }
+                    for (c, values) in values_by_cluster(s, &visible, f) {
                         plot.add_trace(
                             BoxPlot::new(values)
                                 .name(s.cluster_name(c))
@@ -239,15 +231,7 @@ pub fn Distributions() -> impl IntoView {
         ctx.segmentation.with(|s| {
             let mut plot = Plot::new();
             if let Some(s) = s {
-                for c in 0..s.k {
-                    let values: Vec<f64> = visible
-                        .iter()
-                        .filter(|&&i| s.labels[i] == c)
-                        .map(|&i| feature_value(s, i, f))
-                        .collect();
-                    if values.is_empty() {
-                        continue;
-                    }
+                for (c, values) in values_by_cluster(s, &visible, f) {
                     plot.add_trace(
                         Histogram::new(values)
                             .name(s.cluster_name(c))
@@ -301,6 +285,25 @@ const FEATURE_TITLES: [&str; 4] = [
     "Monetary",
     "RFM score (R+F+M)",
 ];
+
+/// One feature's values for the visible customers of each non-empty cluster.
+fn values_by_cluster(
+    s: &Segmentation,
+    visible: &[usize],
+    feature: usize,
+) -> Vec<(usize, Vec<f64>)> {
+    (0..s.k)
+        .map(|c| {
+            let values = visible
+                .iter()
+                .filter(|&&i| s.labels[i] == c)
+                .map(|&i| feature_value(s, i, feature))
+                .collect();
+            (c, values)
+        })
+        .filter(|(_, values): &(usize, Vec<f64>)| !values.is_empty())
+        .collect()
+}
 
 fn feature_value(s: &Segmentation, i: usize, feature: usize) -> f64 {
     let c = &s.report.customers[i];
