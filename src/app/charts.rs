@@ -52,6 +52,26 @@ async fn plotly_loaded() -> Result<(), String> {
         .map_err(super::worker_client::describe_js_error)
 }
 
+/// `Plotly.react` on the chart's element. The element may be gone by the time plotly.js has
+/// loaded (the user switched views or cancelled a run): then there is nothing to draw.
+async fn draw(target: &str, plot: &Plot) -> Result<(), String> {
+    plotly_loaded().await?;
+    let Some(element) = leptos::prelude::document().get_element_by_id(target) else {
+        return Ok(());
+    };
+    let describe = super::worker_client::describe_js_error;
+    let plotly = js_sys::Reflect::get(&js_sys::global(), &"Plotly".into()).map_err(describe)?;
+    let react: js_sys::Function = js_sys::Reflect::get(&plotly, &"react".into())
+        .map_err(describe)?
+        .unchecked_into();
+    let figure = js_sys::JSON::parse(&plot.to_json()).map_err(describe)?;
+    let drawn = react.call2(&plotly, &element, &figure).map_err(describe)?;
+    JsFuture::from(js_sys::Promise::resolve(&drawn))
+        .await
+        .map(|_| ())
+        .map_err(describe)
+}
+
 /// A plotly chart that redraws whenever the signals read by `figure` change.
 #[component]
 pub fn Chart(
@@ -71,9 +91,8 @@ pub fn Chart(
         );
         let target = target.clone();
         spawn_local(async move {
-            match plotly_loaded().await {
-                Ok(()) => plotly::bindings::react(&target, &plot).await,
-                Err(e) => web_sys::console::error_1(&e.into()),
+            if let Err(e) = draw(&target, &plot).await {
+                web_sys::console::error_1(&e.into());
             }
         });
     });
