@@ -166,6 +166,21 @@ fn squared_distance(a: ndarray::ArrayView1<f64>, b: ndarray::ArrayView1<f64>) ->
     a.iter().zip(b).map(|(p, q)| (p - q) * (p - q)).sum()
 }
 
+/// Squared distances from row `i` to every other row, as `(distance, row)` pairs.
+fn distances_from(x: &ArrayView2<f64>, i: usize, out: &mut Vec<(f64, usize)>) {
+    out.clear();
+    out.extend(
+        (0..x.nrows())
+            .filter(|&j| j != i)
+            .map(|j| (squared_distance(x.row(i), x.row(j)), j)),
+    );
+}
+
+/// Nearest first; ties by row index, so neighbour lists are deterministic.
+fn by_distance(a: &(f64, usize), b: &(f64, usize)) -> std::cmp::Ordering {
+    a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
+}
+
 /// Exact `k` nearest neighbours of every row (itself excluded), nearest first, with squared
 /// distances. Brute force: at a few thousand rows in a handful of dimensions this is a fraction
 /// of a second, and exact like sklearn's tree search.
@@ -174,14 +189,7 @@ fn nearest_neighbours(x: &ArrayView2<f64>, k: usize) -> Vec<Vec<(f64, usize)>> {
     let mut candidates = Vec::with_capacity(n);
     (0..n)
         .map(|i| {
-            candidates.clear();
-            candidates.extend(
-                (0..n)
-                    .filter(|&j| j != i)
-                    .map(|j| (squared_distance(x.row(i), x.row(j)), j)),
-            );
-            let by_distance =
-                |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+            distances_from(x, i, &mut candidates);
             if k < candidates.len() {
                 candidates.select_nth_unstable_by(k, by_distance);
                 candidates.truncate(k);
@@ -695,24 +703,12 @@ pub fn trustworthiness(x: ArrayView2<f64>, embedding: ArrayView2<f64>, k: usize)
     let mut order: Vec<(f64, usize)> = Vec::with_capacity(n);
     let mut penalty = 0usize;
     for i in 0..n {
-        order.clear();
-        order.extend(
-            (0..n)
-                .filter(|&j| j != i)
-                .map(|j| (squared_distance(x.row(i), x.row(j)), j)),
-        );
-        order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        distances_from(&x, i, &mut order);
+        order.sort_unstable_by(by_distance);
         for (rank, &(_, j)) in order.iter().enumerate() {
             rank_in_input[j] = rank + 1;
         }
-        order.clear();
-        order.extend(
-            (0..n)
-                .filter(|&j| j != i)
-                .map(|j| (squared_distance(embedding.row(i), embedding.row(j)), j)),
-        );
-        let by_distance =
-            |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+        distances_from(&embedding, i, &mut order);
         if k < order.len() {
             order.select_nth_unstable_by(k, by_distance);
         }
