@@ -1,5 +1,6 @@
 //! Scaling, PCA and the three clustering algorithms against scikit-learn on a small synthetic
-//! RFM-like table. Reference values: tests/fixtures/cluster/synthetic.json, written by
+//! RFM-like table, and Ward on tie-heavy grid points. Reference values:
+//! tests/fixtures/cluster/{synthetic,ward_ties}.json, written by
 //! tests/fixtures/cluster/make_cluster.py.
 
 mod cluster_support;
@@ -177,6 +178,29 @@ fn lloyd_from_fixed_centres_matches_sklearn_exactly() {
                 expected.inertia,
                 1e-9,
                 &format!("{name} k = {k}"),
+            );
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct WardTies {
+    points: Vec<Vec<f64>>,
+    ward_labels: BTreeMap<usize, Vec<usize>>,
+}
+
+/// Integer grid points: many exactly equal Ward distances and duplicate rows, so the tree is
+/// only scikit-learn's if ties are broken as scipy breaks them.
+#[test]
+fn ward_breaks_ties_like_scipy() {
+    let cases: BTreeMap<String, WardTies> = fixture("ward_ties.json");
+    for (name, case) in &cases {
+        let x = matrix(&case.points);
+        for result in sweep(Algorithm::Ward, x.view(), 2..=12, 0).unwrap() {
+            assert!(
+                same_partition(&result.labels, &case.ward_labels[&result.k]),
+                "{name} Ward k = {}",
+                result.k
             );
         }
     }
