@@ -2,8 +2,8 @@
 //! 4,312 customers with the seed's KM_AE labels), with the seed-compatible preset and k = 3.
 //!
 //! References: the seed's labels (KM_PCA must agree with them, ARI >= 0.95, as the Python peer
-//! does) and the Python peer's silhouettes on this table (KM_PCA 0.611; KM_AE 0.55-0.68 across
-//! autoencoder seeds; ../shared/README.md).
+//! does) and the Python peer's KM_PCA silhouette on this table (0.611; ../shared/README.md). The
+//! KM_AE silhouette across autoencoder seeds is compared with the peer's in tests/autoencoder.rs.
 
 use std::collections::HashMap;
 

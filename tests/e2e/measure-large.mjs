@@ -1,5 +1,6 @@
-// One-off measurement (not part of ./run test): drop-to-dashboard time and JS heap for a large
-// file in headless Chromium. Usage: node tests/e2e/measure-large.mjs FILE
+// One-off measurement (not part of ./run test): drop-to-dashboard time, the worker's per-stage
+// times and the page's JS heap for a large file in headless Chromium.
+// Usage: node tests/e2e/measure-large.mjs FILE
 import { openApp } from "./browser.mjs";
 
 const file = process.argv[2];
@@ -20,6 +21,7 @@ try {
   const heap = await app.page.evaluate(() => Math.max(window.__peakHeap, performance.memory.usedJSHeapSize) / 1e6);
   const kpis = await app.page.getByTestId("kpis").textContent();
   console.log(`${file}: drop-to-dashboard ${((Date.now() - started) / 1000).toFixed(1)} s, peak page JS heap ${heap.toFixed(1)} MB; ${kpis}`);
+  console.log(await app.page.getByText(/^Pipeline stages:/).textContent());
   console.log(`problems: ${JSON.stringify(app.problems)}`);
 } finally {
   await app.close();
