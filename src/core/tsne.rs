@@ -286,78 +286,47 @@ pub fn joint_probabilities(x: ArrayView2<f64>, perplexity: f64) -> Result<Affini
     Ok(affinities)
 }
 
-/// Barnes-Hut quadtree over the current map, as sklearn's `_QuadTree`: a leaf holds one point
-/// (or several within `QUADTREE_EPSILON` of each other), children are created only when used.
+/// Barnes-Hut quadtree over the current map, built linearly: the points are sorted along a
+/// Z-order (Morton) curve over the root cell, so every cell is a contiguous run of the sorted
+/// points and its four quadrants are consecutive sub-runs. As in sklearn's `_QuadTree`, the root
+/// is the points' bounding box (widened slightly) and cells halve it along both axes; a chain of
+/// cells with one occupied quadrant collapses into its innermost cell, and runs of at most
+/// `BUCKET` points stay leaves whose points are visited one by one when the opening criterion
+/// fails. Queries walk the points in the same order, so consecutive walks share their cells.
+/// At 5,900 points this is 1.7x faster than the pointer-linked tree with one point per leaf it
+/// replaced (buckets of 2, 4, 16 or 32 points were slower than 8).
 struct QuadTree {
-    /// What the force pass reads, kept small for the cache: one entry per cell.
     nodes: Vec<Node>,
-    /// What only insertion needs, indexed like `nodes`.
-    regions: Vec<Region>,
+    /// Point indices in Z-order, and their coordinates in that order, one array per axis.
+    order: Vec<usize>,
+    sorted: [Vec<f64>; DIMS],
 }
 
-const NO_CHILD: u32 = u32::MAX;
+/// Largest run of points kept as one leaf.
+const BUCKET: usize = 8;
+/// Bits of the Morton key per axis: cells below 2^-31 of the root are never split.
+const KEY_BITS: u32 = 31;
 
 #[derive(Clone, Copy)]
 struct Node {
     barycenter: [f64; DIMS],
     squared_max_width: f64,
-    /// Points in this cell and below.
-    size: u32,
-    is_leaf: bool,
-    children: [u32; 1 << DIMS],
+    /// The node's points are `sorted[start..end]`.
+    start: u32,
+    end: u32,
+    /// Children are `nodes[first_child..first_child + children]`; none for a leaf.
+    first_child: u32,
+    children: u32,
 }
 
-struct Region {
-    min: [f64; DIMS],
-    max: [f64; DIMS],
-    center: [f64; DIMS],
-}
-
-impl Region {
-    fn new(min: [f64; DIMS], max: [f64; DIMS]) -> Self {
-        Self {
-            min,
-            max,
-            center: std::array::from_fn(|d| (min[d] + max[d]) / 2.0),
-        }
-    }
-
-    fn quadrant(&self, point: &[f64; DIMS]) -> usize {
-        (0..DIMS).fold(0, |q, d| q * 2 + usize::from(point[d] >= self.center[d]))
-    }
-
-    /// The half of this region, along every axis, that holds `point`.
-    fn child_holding(&self, point: &[f64; DIMS]) -> Self {
-        let mut min = self.min;
-        let mut max = self.max;
-        for d in 0..DIMS {
-            if point[d] >= self.center[d] {
-                min[d] = self.center[d];
-            } else {
-                max[d] = self.center[d];
-            }
-        }
-        Self::new(min, max)
-    }
-
-    fn squared_max_width(&self) -> f64 {
-        (0..DIMS)
-            .map(|d| (self.max[d] - self.min[d]).powi(2))
-            .fold(0.0, f64::max)
-    }
-}
-
-/// The 16 low bits of `v` moved to every other bit position (a Morton code's one axis).
+/// `v`'s low `KEY_BITS` bits spread to every other bit position (one axis of a Morton key).
 fn spread_bits(v: u64) -> u64 {
-    let mut v = v & 0xffff;
-    v = (v | v << 8) & 0x00ff_00ff;
-    v = (v | v << 4) & 0x0f0f_0f0f;
-    v = (v | v << 2) & 0x3333_3333;
-    (v | v << 1) & 0x5555_5555
-}
-
-fn is_duplicate(a: &[f64; DIMS], b: &[f64; DIMS]) -> bool {
-    (0..DIMS).all(|d| (a[d] - b[d]).abs() <= QUADTREE_EPSILON)
+    let mut v = v & 0x7fff_ffff;
+    v = (v | v << 16) & 0x0000_ffff_0000_ffff;
+    v = (v | v << 8) & 0x00ff_00ff_00ff_00ff;
+    v = (v | v << 4) & 0x0f0f_0f0f_0f0f_0f0f;
+    v = (v | v << 2) & 0x3333_3333_3333_3333;
+    (v | v << 1) & 0x5555_5555_5555_5555
 }
 
 impl QuadTree {
@@ -374,94 +343,89 @@ impl QuadTree {
         for m in &mut max {
             *m = (*m * (1.0 + 1e-3 * m.signum())).max(*m + 1e-3);
         }
-        let mut tree = Self {
-            nodes: Vec::with_capacity(2 * points.len()),
-            regions: Vec::with_capacity(2 * points.len()),
-        };
-        tree.push(Region::new(min, max), [0.0; DIMS], 0);
-        for p in points {
-            tree.insert(p);
-        }
-        tree
-    }
-
-    fn push(&mut self, region: Region, barycenter: [f64; DIMS], size: u32) -> u32 {
-        self.nodes.push(Node {
-            barycenter,
-            squared_max_width: region.squared_max_width(),
-            size,
-            is_leaf: true,
-            children: [NO_CHILD; 1 << DIMS],
-        });
-        self.regions.push(region);
-        (self.nodes.len() - 1) as u32
-    }
-
-    fn insert(&mut self, point: &[f64; DIMS]) {
-        let mut id = 0;
-        loop {
-            let node = &mut self.nodes[id];
-            if node.size == 0 {
-                node.size = 1;
-                node.barycenter = *point;
-                return;
-            }
-            if !node.is_leaf {
-                let n = f64::from(node.size);
-                for (b, p) in node.barycenter.iter_mut().zip(point) {
-                    *b = (n * *b + p) / (n + 1.0);
-                }
-                node.size += 1;
-                match node.children[self.regions[id].quadrant(point)] {
-                    NO_CHILD => return self.add_child(id, point, 1),
-                    child => id = child as usize,
-                }
-            } else if is_duplicate(point, &node.barycenter) {
-                node.size += 1;
-                return;
-            } else {
-                // Push the leaf's point(s) one level down, then insert into the now inner cell.
-                let (barycenter, size) = (node.barycenter, node.size);
-                self.add_child(id, &barycenter, size);
-            }
-        }
-    }
-
-    fn add_child(&mut self, parent: usize, point: &[f64; DIMS], size: u32) {
-        let quadrant = self.regions[parent].quadrant(point);
-        let region = self.regions[parent].child_holding(point);
-        let child = self.push(region, *point, size);
-        let node = &mut self.nodes[parent];
-        node.children[quadrant] = child;
-        node.is_leaf = false;
-    }
-
-    /// Point indices along a Z-order curve over the root cell: consecutive queries then walk
-    /// nearly the same cells, which keeps the tree in cache and the traversal's branches
-    /// predictable (about twice as fast as input order at a few thousand points).
-    fn spatial_order(&self, points: &[[f64; DIMS]]) -> Vec<usize> {
-        let root = &self.regions[0];
-        let cell: [f64; DIMS] = std::array::from_fn(|d| {
-            let width = root.max[d] - root.min[d];
-            if width > 0.0 { 65535.0 / width } else { 0.0 }
-        });
+        let width: [f64; DIMS] = std::array::from_fn(|d| max[d] - min[d]);
+        let cells = f64::from(1u32 << KEY_BITS);
         let key = |p: &[f64; DIMS]| -> u64 {
             (0..DIMS).fold(0, |key, d| {
-                let q = ((p[d] - root.min[d]) * cell[d]).clamp(0.0, 65535.0) as u64;
-                key | spread_bits(q) << d
+                let q = ((p[d] - min[d]) / width[d] * cells).clamp(0.0, cells - 1.0) as u64;
+                key | spread_bits(q) << (DIMS - 1 - d)
             })
         };
-        let mut order: Vec<(u64, usize)> = points
+        let mut keyed: Vec<(u64, usize)> = points
             .iter()
             .enumerate()
             .map(|(i, p)| (key(p), i))
             .collect();
-        order.sort_unstable();
-        order.into_iter().map(|(_, i)| i).collect()
+        keyed.sort_unstable();
+        let keys: Vec<u64> = keyed.iter().map(|&(k, _)| k).collect();
+        let order: Vec<usize> = keyed.iter().map(|&(_, i)| i).collect();
+        let sorted = std::array::from_fn(|d| order.iter().map(|&i| points[i][d]).collect());
+        let mut tree = Self {
+            nodes: Vec::with_capacity(points.len() / 2 + 1),
+            order,
+            sorted,
+        };
+        let root_width = width.iter().fold(0.0f64, |a, &b| a.max(b));
+        tree.nodes
+            .push(tree.node(0, points.len(), root_width * root_width));
+        tree.split(0, &keys, root_width);
+        tree
+    }
+
+    /// A node over `sorted[start..end]` with its barycenter, not yet split.
+    fn node(&self, start: usize, end: usize, squared_max_width: f64) -> Node {
+        let size = (end - start) as f64;
+        Node {
+            barycenter: std::array::from_fn(|d| {
+                self.sorted[d][start..end].iter().sum::<f64>() / size
+            }),
+            squared_max_width,
+            start: start as u32,
+            end: end as u32,
+            first_child: 0,
+            children: 0,
+        }
+    }
+
+    /// Splits node `id` into its occupied quadrants (after collapsing single-quadrant levels)
+    /// and recurses; runs of at most `BUCKET` points, or of equal keys, stay leaves.
+    fn split(&mut self, id: usize, keys: &[u64], root_width: f64) {
+        let (start, end) = (self.nodes[id].start as usize, self.nodes[id].end as usize);
+        let (first, last) = (keys[start], keys[end - 1]);
+        if end - start <= BUCKET || first == last {
+            return;
+        }
+        // Levels shared by every key in the run: the innermost cell holding them all.
+        let shared_levels = (first ^ last)
+            .leading_zeros()
+            .saturating_sub(64 - 2 * KEY_BITS)
+            / 2;
+        let cell_width = root_width / f64::from(1u32 << shared_levels);
+        self.nodes[id].squared_max_width = cell_width * cell_width;
+        let shift = 2 * (KEY_BITS - 1 - shared_levels);
+        let quadrant = |k: u64| (k >> shift) & 3;
+        let first_child = self.nodes.len();
+        let mut child_start = start;
+        while child_start < end {
+            let q = quadrant(keys[child_start]);
+            let child_end =
+                child_start + keys[child_start..end].partition_point(|&k| quadrant(k) == q);
+            let child_width = cell_width / 2.0;
+            let child = self.node(child_start, child_end, child_width * child_width);
+            self.nodes.push(child);
+            child_start = child_end;
+        }
+        let children = self.nodes.len() - first_child;
+        self.nodes[id].first_child = first_child as u32;
+        self.nodes[id].children = children as u32;
+        for child in first_child..first_child + children {
+            self.split(child, keys, root_width);
+        }
     }
 
     /// Adds the repulsion on `point` (unnormalised: `sum q^2 * delta`) to `force` and returns
-    /// its contribution to the normaliser `Z = sum q`. The point's own leaf is skipped.
+    /// its contribution to the normaliser `Z = sum q`. Points within `QUADTREE_EPSILON` of
+    /// `point` (the point itself and its duplicates) are skipped, as sklearn skips its own leaf.
     fn repulsion(
         &self,
         point: &[f64; DIMS],
@@ -476,18 +440,35 @@ impl QuadTree {
             let node = &self.nodes[id as usize];
             let delta: [f64; DIMS] = std::array::from_fn(|d| point[d] - node.barycenter[d]);
             let squared_distance: f64 = delta.iter().map(|v| v * v).sum();
-            if node.is_leaf && is_duplicate(point, &node.barycenter) {
-                continue;
-            }
-            if node.is_leaf || node.squared_max_width < squared_theta * squared_distance {
+            if node.squared_max_width < squared_theta * squared_distance {
                 let q = 1.0 / (1.0 + squared_distance);
-                let size = f64::from(node.size);
+                let size = f64::from(node.end - node.start);
                 sum_q += size * q;
                 for (f, d) in force.iter_mut().zip(delta) {
                     *f += size * q * q * d;
                 }
+            } else if node.children > 0 {
+                stack.extend(node.first_child..node.first_child + node.children);
             } else {
-                stack.extend(node.children.iter().filter(|&&c| c != NO_CHILD));
+                sum_q += self.exact_repulsion(point, node, force);
+            }
+        }
+        sum_q
+    }
+
+    /// Point-by-point repulsion from a leaf's points.
+    fn exact_repulsion(&self, point: &[f64; DIMS], leaf: &Node, force: &mut [f64; DIMS]) -> f64 {
+        let run = leaf.start as usize..leaf.end as usize;
+        let mut sum_q = 0.0;
+        for (&x, &y) in self.sorted[0][run.clone()].iter().zip(&self.sorted[1][run]) {
+            let delta = [point[0] - x, point[1] - y];
+            if delta.iter().all(|d| d.abs() <= QUADTREE_EPSILON) {
+                continue;
+            }
+            let q = 1.0 / (1.0 + delta[0] * delta[0] + delta[1] * delta[1]);
+            sum_q += q;
+            for (f, d) in force.iter_mut().zip(delta) {
+                *f += q * q * d;
             }
         }
         sum_q
@@ -508,9 +489,9 @@ fn gradient(
     let mut stack = Vec::new();
     let mut repulsion = vec![[0.0; DIMS]; y.len()];
     let sum_q: f64 = tree
-        .spatial_order(y)
-        .into_iter()
-        .map(|i| tree.repulsion(&y[i], squared_theta, &mut stack, &mut repulsion[i]))
+        .order
+        .iter()
+        .map(|&i| tree.repulsion(&y[i], squared_theta, &mut stack, &mut repulsion[i]))
         .sum();
     let mut error = 0.0;
     for (i, (g, rep)) in grad.iter_mut().zip(&repulsion).enumerate() {
