@@ -574,7 +574,7 @@ pub fn Models() -> impl IntoView {
                 state.dark.get(),
             )
             .x_axis(Axis::new().title(Title::with_text("k")))
-            .height(380),
+            .height(420),
         );
         plot
     };
@@ -616,7 +616,20 @@ pub fn Models() -> impl IntoView {
                         .side(plotly::common::AxisSide::Right)
                         .title(Title::with_text("BIC")),
                 )
-                .height(380),
+                // Below the plot: at the side it would cover the BIC axis.
+                .legend(
+                    plotly::layout::Legend::new()
+                        .orientation(plotly::common::Orientation::Horizontal)
+                        .y(-0.3),
+                )
+                .margin(
+                    plotly::layout::Margin::new()
+                        .left(60)
+                        .right(60)
+                        .top(50)
+                        .bottom(100),
+                )
+                .height(420),
         );
         plot
     };
