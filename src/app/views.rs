@@ -654,13 +654,13 @@ pub fn Validation() -> impl IntoView {
             .statistics
             .iter()
             .map(|f| {
-                let welch = f.welch.as_ref().map(|w| format!("F = {:.2}, p = {:.3e}", w.f_statistic, w.p_value)).unwrap_or_else(|| f.unequal_variance_skipped.clone().unwrap_or_default());
+                let welch = f.welch.as_ref().map(|w| format!("F = {:.2}, p = {}", w.f_statistic, p_value(w.p_value, TAIL_RESOLUTION))).unwrap_or_else(|| f.unequal_variance_skipped.clone().unwrap_or_default());
                 view! {
                     <tr>
                         <th scope="row">{f.feature.clone()}</th>
                         <td class="num">{format!("{:.2}", f.anova.f_statistic)}</td>
                         <td class="num">{format!("{:.0}, {:.0}", f.anova.df_between, f.anova.df_within)}</td>
-                        <td class="num">{format!("{:.3e}", f.anova.p_value)}</td>
+                        <td class="num">{p_value(f.anova.p_value, TAIL_RESOLUTION)}</td>
                         <td class="num">{format!("{:.3}", f.anova.eta_squared)}</td>
                         <td>{welch}</td>
                     </tr>
@@ -691,7 +691,7 @@ pub fn Validation() -> impl IntoView {
                         <td>{format!("{} vs {}", p.group_a, p.group_b)}</td>
                         <td class="num">{format!("{:.3}", p.mean_diff)}</td>
                         <td class="num">{format!("[{:.3}, {:.3}]", p.ci_lower, p.ci_upper)}</td>
-                        <td class="num">{format!("{:.3e}", p.p_adj)}</td>
+                        <td class="num">{p_value(p.p_adj, CDF_RESOLUTION)}</td>
                         <td>{if p.reject { "yes" } else { "no" }}</td>
                     </tr>
                 }
@@ -700,12 +700,12 @@ pub fn Validation() -> impl IntoView {
         view! {
             <p class="muted">{format!("Clusters of {}; α = 0.05. Welch's ANOVA and Games-Howell do not assume equal variances, which RFM clusters rarely have.", v.name)}</p>
             <table class="data" data-testid="anova">
-                <thead><tr><th>"Feature"</th><th>"ANOVA F"</th><th>"df"</th><th>"p"</th><th>"eta²"</th><th>"Welch ANOVA"</th></tr></thead>
+                <thead><tr><th>"Feature"</th><th class="num">"ANOVA F"</th><th class="num">"df"</th><th class="num">"p"</th><th class="num">"eta²"</th><th>"Welch ANOVA"</th></tr></thead>
                 <tbody>{anova}</tbody>
             </table>
             <div class="table-scroll">
                 <table class="data" data-testid="tukey">
-                    <thead><tr><th>"Feature"</th><th>"Test"</th><th>"Groups"</th><th>"Mean difference"</th><th>"95% CI"</th><th>"Adjusted p"</th><th>"Reject H0"</th></tr></thead>
+                    <thead><tr><th>"Feature"</th><th>"Test"</th><th>"Groups"</th><th class="num">"Mean difference"</th><th class="num">"95% CI"</th><th class="num">"Adjusted p"</th><th>"Reject H0"</th></tr></thead>
                     <tbody>{pairs}</tbody>
                 </table>
             </div>
@@ -831,5 +831,21 @@ pub fn Roi() -> impl IntoView {
         {table}
         <Chart id="roi-chart" figure=chart />
         <p class="muted">"Model: retained = revenue × share lapsed (> 90 days) × retention uplift; campaign revenue = budget ÷ cost per conversion × average order value × (1 + campaign ROI uplift); budget split by revenue share. Defaults: the seed project's +15% retention, +18% campaign ROI, −12% cost per conversion."</p>
+    }
+}
+
+/// F-test p-values come from the upper tail directly: only an underflow is unresolved.
+const TAIL_RESOLUTION: f64 = f64::MIN_POSITIVE;
+/// Tukey HSD and Games-Howell p-values are one minus a studentized-range CDF: below this, the
+/// difference from 1 is rounding.
+const CDF_RESOLUTION: f64 = 1e-15;
+
+/// A p-value in scientific notation, or "< resolution" where the computation cannot resolve it
+/// (rather than a misleading 0 or rounding noise).
+fn p_value(p: f64, resolution: f64) -> String {
+    if p < resolution {
+        format!("< {resolution:.0e}")
+    } else {
+        format!("{p:.3e}")
     }
 }
