@@ -73,3 +73,10 @@ print(f"modelling stage: rfm-studio {modelling:.1f} s ({modelling - stages['k_sw
       f"the k sweep), peer {peer_modelling:.1f} s: {peer_modelling / modelling:.1f}x "
       f"({peer_modelling / (modelling - stages['k_sweep']):.1f}x like for like)")
 PY
+
+# The same file through the page's Web Worker (wasm on CPU) in headless Chromium, when a build
+# is in dist/ (./run test or ./run dist leaves one).
+if [ -f dist/index.html ]; then
+    printf '\nin the browser (the build in dist/, Web Worker on CPU, headless Chromium):\n'
+    node tests/e2e/measure-large.mjs "$GENERATED"
+fi
