@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use cluster_support::{adjusted_rand_index, assert_close, fixture, matrix, same_partition};
 use ndarray::{Array2, s};
 use rfm_studio::core::cluster::{
-    Algorithm, GmmConfig, K_SWEEP, KMeansConfig, cluster, gmm_from_labels, kmeans,
-    kmeans_from_centres, sweep,
+    Algorithm, GmmConfig, K_SWEEP, KMeansConfig, WardTree, cluster, gmm_from_labels, kmeans,
+    kmeans_from_centres,
 };
 use rfm_studio::core::embed::{Pca, Scaler, Scaling};
 use serde::Deserialize;
@@ -196,7 +196,8 @@ fn ward_breaks_ties_like_scipy() {
     let cases: BTreeMap<String, WardTies> = fixture("ward_ties.json");
     for (name, case) in &cases {
         let x = matrix(&case.points);
-        for result in sweep(Algorithm::Ward, x.view(), 2..=12, 0).unwrap() {
+        let tree = WardTree::fit(x.view()).unwrap();
+        for result in (2..=12).map(|k| tree.cut(k).unwrap()) {
             assert!(
                 same_partition(&result.labels, &case.ward_labels[&result.k]),
                 "{name} Ward k = {}",
@@ -211,7 +212,8 @@ fn ward_partitions_equal_sklearn_agglomerative_ward() {
     let (_, presets) = synthetic();
     for (name, reference) in &presets {
         let z = matrix(&reference.embedding);
-        for result in sweep(Algorithm::Ward, z.view(), K_SWEEP, 0).unwrap() {
+        let tree = WardTree::fit(z.view()).unwrap();
+        for result in K_SWEEP.map(|k| tree.cut(k).unwrap()) {
             let expected = &reference.ward_labels[&result.k];
             assert!(
                 same_partition(&result.labels, expected),

@@ -11,7 +11,7 @@ use cluster_support::{
     adjusted_rand_index, assert_close, assert_kmeans_inertia, fixture, silhouette,
 };
 use ndarray::Array2;
-use rfm_studio::core::cluster::{Algorithm, K_SWEEP, KMeansConfig, cluster, kmeans, sweep};
+use rfm_studio::core::cluster::{Algorithm, K_SWEEP, KMeansConfig, WardTree, cluster, kmeans};
 use rfm_studio::core::embed::{Pca, Scaler, Scaling};
 use serde::Deserialize;
 
@@ -139,7 +139,8 @@ fn both_presets_match_sklearn_on_the_seed_table() {
             let what = format!("{name} KMeans inertia, k = {k}");
             assert_kmeans_inertia(fit.inertia, sklearn, lowest, &what);
         }
-        for result in sweep(Algorithm::Ward, z.view(), K_SWEEP, 42).unwrap() {
+        let tree = WardTree::fit(z.view()).unwrap();
+        for result in K_SWEEP.map(|k| tree.cut(k).unwrap()) {
             let k = result.k;
             let mut sizes = result.sizes.clone();
             sizes.sort_unstable_by(|a, b| b.cmp(a));

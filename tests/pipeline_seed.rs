@@ -114,7 +114,27 @@ fn seed_table_reproduces_the_seed_segmentation_and_reports_every_stage() {
             .iter()
             .all(|p| p[0].is_finite() && p[1].is_finite())
     );
-    assert_eq!(report.k_sweep.len(), 9);
+    // One point per k in order, every variant scored; inertia for KMeans, BIC for mixtures.
+    let ks: Vec<usize> = report.k_sweep.iter().map(|p| p.k).collect();
+    assert_eq!(ks, (2..=10).collect::<Vec<_>>());
+    for point in &report.k_sweep {
+        assert_eq!(point.silhouette.len(), 6, "k = {}", point.k);
+        let inertia: Vec<&String> = point.inertia.keys().collect();
+        assert_eq!(inertia, ["KM_AE", "KM_PCA"], "k = {}", point.k);
+        let bic: Vec<&String> = point.bic.keys().collect();
+        assert_eq!(bic, ["GMM_AE", "GMM_PCA"], "k = {}", point.k);
+    }
+    // The sweep's Ward cut at the chosen k is the Ward variant itself (one shared tree).
+    let agglo_pca = report
+        .variants
+        .iter()
+        .find(|v| v.name == "AGGLO_PCA")
+        .unwrap();
+    let sweep_at_k = report.k_sweep.iter().find(|p| p.k == 3).unwrap();
+    assert_eq!(
+        sweep_at_k.silhouette["AGGLO_PCA"],
+        agglo_pca.silhouette_own.score
+    );
     assert!(!report.training.losses.is_empty());
     // Every stage reported progress, reading reached the end of the file.
     for stage in [

@@ -13,7 +13,7 @@ use rand_distr::{Distribution, Normal};
 use rand_xoshiro::Xoshiro256Plus;
 use serde::{Deserialize, Serialize};
 
-use super::cluster::{self, Algorithm, ClusterError, Clustering};
+use super::cluster::{self, Algorithm, ClusterError, Clustering, WardTree};
 use super::embed::autoencoder::{
     self, AutoencoderConfig, AutoencoderError, AutoencoderFit, EpochReport,
 };
@@ -349,6 +349,10 @@ pub async fn run(
         pca: &pca,
         pca_points: &pca_points,
         ae: &fit,
+        ward_trees: [
+            WardTree::fit(pca_points.view())?,
+            WardTree::fit(fit.embedding.view())?,
+        ],
     };
     let variant_specs: Vec<(Algorithm, Embedding)> = Embedding::ALL
         .iter()
@@ -356,13 +360,7 @@ pub async fn run(
         .collect();
     let mut clusterings = Vec::new();
     for (i, &(algorithm, embedding)) in variant_specs.iter().enumerate() {
-        let points = embeddings.points(embedding);
-        clusterings.push(cluster::cluster(
-            algorithm,
-            points,
-            options.k,
-            options.seed,
-        )?);
+        clusterings.push(embeddings.cluster(algorithm, embedding, options.k, options.seed)?);
         let (done, total) = (i as u64 + 1, variant_specs.len() as u64);
         progress(Progress::Stage {
             stage: Stage::Cluster,
@@ -494,6 +492,9 @@ struct Embeddings<'a> {
     pca: &'a Pca,
     pca_points: &'a Array2<f64>,
     ae: &'a AutoencoderFit,
+    /// One Ward dendrogram per embedding (in `Embedding::ALL` order), cut for the chosen k and
+    /// for every k of the sweep.
+    ward_trees: [WardTree; 2],
 }
 
 impl Embeddings<'_> {
@@ -501,6 +502,29 @@ impl Embeddings<'_> {
         match embedding {
             Embedding::Pca => self.pca_points.view(),
             Embedding::Autoencoder => self.ae.embedding.view(),
+        }
+    }
+
+    fn ward_tree(&self, embedding: Embedding) -> &WardTree {
+        match embedding {
+            Embedding::Pca => &self.ward_trees[0],
+            Embedding::Autoencoder => &self.ward_trees[1],
+        }
+    }
+
+    /// Clusters one embedding into `k` groups; Ward cuts the tree already built.
+    fn cluster(
+        &self,
+        algorithm: Algorithm,
+        embedding: Embedding,
+        k: usize,
+        seed: u64,
+    ) -> Result<Clustering, ClusterError> {
+        match algorithm {
+            Algorithm::Ward => self.ward_tree(embedding).cut(k),
+            Algorithm::KMeans | Algorithm::Gmm => {
+                cluster::cluster(algorithm, self.points(embedding), k, seed)
+            }
         }
     }
 
@@ -691,11 +715,10 @@ fn k_sweep(
         let x = embeddings.points(embedding);
         for algorithm in Algorithm::ALL {
             let name = format!("{}_{}", algorithm.short_name(), embedding.short_name());
-            for (point, clustering) in
-                points
-                    .iter_mut()
-                    .zip(cluster::sweep(algorithm, x, cluster::K_SWEEP, seed)?)
-            {
+            let clusterings = cluster::K_SWEEP
+                .map(|k| embeddings.cluster(algorithm, embedding, k, seed))
+                .collect::<Result<Vec<_>, _>>()?;
+            for (point, clustering) in points.iter_mut().zip(clusterings) {
                 if clustering.sizes.iter().filter(|&&s| s > 0).count() > 1 {
                     point.silhouette.insert(
                         name.clone(),

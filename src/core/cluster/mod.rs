@@ -1,10 +1,10 @@
 //! Clustering stage: KMeans, a full-covariance Gaussian mixture and Ward agglomeration on an
-//! embedding (n rows x d columns), each for any k, plus a k sweep to choose k with evidence.
+//! embedding (n rows x d columns), each for any k (the pipeline sweeps k over `K_SWEEP` so the
+//! user can choose k with evidence).
 //! All three follow scikit-learn's definitions so that numbers can be checked against it.
 
 pub mod gmm;
 pub mod kmeans;
-pub mod sweep;
 pub mod ward;
 
 use ndarray::{Array2, ArrayView2};
@@ -15,8 +15,11 @@ use crate::core::embed::array_serde;
 
 pub use gmm::{GmmConfig, GmmFit, gmm, gmm_from_labels};
 pub use kmeans::{KMeansConfig, KMeansFit, kmeans, kmeans_from_centres};
-pub use sweep::{K_SWEEP, sweep};
 pub use ward::WardTree;
+
+/// The k values the studio sweeps so the user can choose k with evidence (KMeans inertia elbow,
+/// mixture BIC minimum, silhouettes).
+pub const K_SWEEP: std::ops::RangeInclusive<usize> = 2..=10;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
