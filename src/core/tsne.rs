@@ -138,6 +138,12 @@ impl Affinities {
             .zip(self.values[span].iter().copied())
     }
 
+    /// Row `i`'s non-zero columns and values.
+    fn row_slices(&self, i: usize) -> (&[usize], &[f64]) {
+        let span = self.row_starts[i]..self.row_starts[i + 1];
+        (&self.columns[span.clone()], &self.values[span])
+    }
+
     pub fn rows(&self) -> usize {
         self.row_starts.len() - 1
     }
@@ -292,9 +298,7 @@ pub fn joint_probabilities(x: ArrayView2<f64>, perplexity: f64) -> Result<Affini
 /// is the points' bounding box (widened slightly) and cells halve it along both axes; a chain of
 /// cells with one occupied quadrant collapses into its innermost cell, and runs of at most
 /// `BUCKET` points stay leaves whose points are visited one by one when the opening criterion
-/// fails. Queries walk the points in the same order, so consecutive walks share their cells.
-/// At 5,900 points this is 1.7x faster than the pointer-linked tree with one point per leaf it
-/// replaced (buckets of 2, 4, 16 or 32 points were slower than 8).
+/// fails. The tree is walked once per leaf ([`QuadTree::repulsion`]).
 struct QuadTree {
     nodes: Vec<Node>,
     /// Point indices in Z-order, and their coordinates in that order, one array per axis.
@@ -302,8 +306,8 @@ struct QuadTree {
     sorted: [Vec<f64>; DIMS],
 }
 
-/// Largest run of points kept as one leaf.
-const BUCKET: usize = 8;
+/// Largest run of points kept as one leaf (at 5,900 points, 8 and 24 were slower).
+const BUCKET: usize = 16;
 /// Bits of the Morton key per axis: cells below 2^-31 of the root are never split.
 const KEY_BITS: u32 = 31;
 
@@ -423,52 +427,80 @@ impl QuadTree {
         }
     }
 
-    /// Adds the repulsion on `point` (unnormalised: `sum q^2 * delta`) to `force` and returns
-    /// its contribution to the normaliser `Z = sum q`. Points within `QUADTREE_EPSILON` of
-    /// `point` (the point itself and its duplicates) are skipped, as sklearn skips its own leaf.
-    fn repulsion(
-        &self,
-        point: &[f64; DIMS],
-        squared_theta: f64,
-        stack: &mut Vec<u32>,
-        force: &mut [f64; DIMS],
-    ) -> f64 {
+    /// Repulsion on every point (unnormalised: `sum q^2 * delta`, written to `forces` by point
+    /// index); returns the normaliser `Z = sum q`.
+    ///
+    /// The tree is walked once per leaf rather than once per point: a cell is summarised for
+    /// all the leaf's points when sklearn's criterion holds at the point of the leaf's bounding
+    /// box nearest the cell's barycenter, and so holds for each of its points. Every point's
+    /// force is thus at least as finely resolved as in sklearn's per-point walk, while the walk,
+    /// the costly part, is shared by the leaf's points. Points within `QUADTREE_EPSILON` of a
+    /// point (itself and its duplicates) are skipped, as sklearn skips the point's own leaf.
+    fn repulsion(&self, squared_theta: f64, forces: &mut [[f64; DIMS]]) -> f64 {
+        let [xs, ys] = &self.sorted;
+        let mut stack = Vec::new();
+        let (mut leaf_q, mut leaf_fx, mut leaf_fy) = (Vec::new(), Vec::new(), Vec::new());
         let mut sum_q = 0.0;
-        stack.clear();
-        stack.push(0);
-        while let Some(id) = stack.pop() {
-            let node = &self.nodes[id as usize];
-            let delta: [f64; DIMS] = std::array::from_fn(|d| point[d] - node.barycenter[d]);
-            let squared_distance: f64 = delta.iter().map(|v| v * v).sum();
-            if node.squared_max_width < squared_theta * squared_distance {
-                let q = 1.0 / (1.0 + squared_distance);
-                let size = f64::from(node.end - node.start);
-                sum_q += size * q;
-                for (f, d) in force.iter_mut().zip(delta) {
-                    *f += size * q * q * d;
+        for leaf in self.nodes.iter().filter(|node| node.children == 0) {
+            let run = leaf.start as usize..leaf.end as usize;
+            let (tx, ty) = (&xs[run.clone()], &ys[run.clone()]);
+            let low = [tx, ty].map(|v| v.iter().copied().fold(f64::INFINITY, f64::min));
+            let high = [tx, ty].map(|v| v.iter().copied().fold(f64::NEG_INFINITY, f64::max));
+            for buffer in [&mut leaf_q, &mut leaf_fx, &mut leaf_fy] {
+                buffer.clear();
+                buffer.resize(run.len(), 0.0);
+            }
+            stack.clear();
+            stack.push(0u32);
+            while let Some(id) = stack.pop() {
+                let node = &self.nodes[id as usize];
+                let [bx, by] = node.barycenter;
+                let gap: [f64; DIMS] = std::array::from_fn(|d| {
+                    (low[d] - node.barycenter[d])
+                        .max(node.barycenter[d] - high[d])
+                        .max(0.0)
+                });
+                if node.squared_max_width < squared_theta * (gap[0] * gap[0] + gap[1] * gap[1]) {
+                    let size = f64::from(node.end - node.start);
+                    for ((((&x, &y), sum), fx), fy) in tx
+                        .iter()
+                        .zip(ty)
+                        .zip(&mut leaf_q)
+                        .zip(&mut leaf_fx)
+                        .zip(&mut leaf_fy)
+                    {
+                        let (dx, dy) = (x - bx, y - by);
+                        let q = 1.0 / (1.0 + dx * dx + dy * dy);
+                        *sum += size * q;
+                        *fx += size * q * q * dx;
+                        *fy += size * q * q * dy;
+                    }
+                } else if node.children > 0 {
+                    stack.extend(node.first_child..node.first_child + node.children);
+                } else {
+                    let sources = node.start as usize..node.end as usize;
+                    for (&sx, &sy) in xs[sources.clone()].iter().zip(&ys[sources]) {
+                        for ((((&x, &y), sum), fx), fy) in tx
+                            .iter()
+                            .zip(ty)
+                            .zip(&mut leaf_q)
+                            .zip(&mut leaf_fx)
+                            .zip(&mut leaf_fy)
+                        {
+                            let (dx, dy) = (x - sx, y - sy);
+                            // A mask rather than a branch, so the loop vectorises.
+                            let apart = dx.abs() > QUADTREE_EPSILON || dy.abs() > QUADTREE_EPSILON;
+                            let q = f64::from(u8::from(apart)) / (1.0 + dx * dx + dy * dy);
+                            *sum += q;
+                            *fx += q * q * dx;
+                            *fy += q * q * dy;
+                        }
+                    }
                 }
-            } else if node.children > 0 {
-                stack.extend(node.first_child..node.first_child + node.children);
-            } else {
-                sum_q += self.exact_repulsion(point, node, force);
             }
-        }
-        sum_q
-    }
-
-    /// Point-by-point repulsion from a leaf's points.
-    fn exact_repulsion(&self, point: &[f64; DIMS], leaf: &Node, force: &mut [f64; DIMS]) -> f64 {
-        let run = leaf.start as usize..leaf.end as usize;
-        let mut sum_q = 0.0;
-        for (&x, &y) in self.sorted[0][run.clone()].iter().zip(&self.sorted[1][run]) {
-            let delta = [point[0] - x, point[1] - y];
-            if delta.iter().all(|d| d.abs() <= QUADTREE_EPSILON) {
-                continue;
-            }
-            let q = 1.0 / (1.0 + delta[0] * delta[0] + delta[1] * delta[1]);
-            sum_q += q;
-            for (f, d) in force.iter_mut().zip(delta) {
-                *f += q * q * d;
+            for (t, &i) in self.order[run].iter().enumerate() {
+                sum_q += leaf_q[t];
+                forces[i] = [leaf_fx[t], leaf_fy[t]];
             }
         }
         sum_q
@@ -485,25 +517,37 @@ fn gradient(
     compute_error: bool,
     grad: &mut [[f64; DIMS]],
 ) -> Option<f64> {
-    let tree = QuadTree::build(y);
-    let mut stack = Vec::new();
     let mut repulsion = vec![[0.0; DIMS]; y.len()];
-    let sum_q: f64 = tree
-        .order
-        .iter()
-        .map(|&i| tree.repulsion(&y[i], squared_theta, &mut stack, &mut repulsion[i]))
-        .sum();
+    let sum_q = QuadTree::build(y).repulsion(squared_theta, &mut repulsion);
     let mut error = 0.0;
     for (i, (g, rep)) in grad.iter_mut().zip(&repulsion).enumerate() {
-        let mut attraction = [0.0; DIMS];
-        for (j, pij) in p.row(i) {
-            let pij = pij * exaggeration;
-            let delta: [f64; DIMS] = std::array::from_fn(|d| y[i][d] - y[j][d]);
-            let q = 1.0 / (1.0 + delta.iter().map(|v| v * v).sum::<f64>());
-            for d in 0..DIMS {
-                attraction[d] += pij * q * delta[d];
+        let (columns, values) = p.row_slices(i);
+        let [xi, yi] = y[i];
+        // Four neighbours at a time in independent lanes, so the divisions vectorise.
+        let (mut ax, mut ay) = ([0.0; 4], [0.0; 4]);
+        let mut chunks = columns.chunks_exact(4).zip(values.chunks_exact(4));
+        for (js, ps) in &mut chunks {
+            let dx: [f64; 4] = std::array::from_fn(|k| xi - y[js[k]][0]);
+            let dy: [f64; 4] = std::array::from_fn(|k| yi - y[js[k]][1]);
+            for k in 0..4 {
+                let q = 1.0 / (1.0 + dx[k] * dx[k] + dy[k] * dy[k]);
+                ax[k] += ps[k] * q * dx[k];
+                ay[k] += ps[k] * q * dy[k];
             }
-            if compute_error {
+        }
+        let tail = columns.len() - columns.len() % 4;
+        for (&j, &pij) in columns[tail..].iter().zip(&values[tail..]) {
+            let (dx, dy) = (xi - y[j][0], yi - y[j][1]);
+            let q = 1.0 / (1.0 + dx * dx + dy * dy);
+            ax[0] += pij * q * dx;
+            ay[0] += pij * q * dy;
+        }
+        let attraction = [ax, ay].map(|lanes| exaggeration * lanes.iter().sum::<f64>());
+        if compute_error {
+            for (&j, &pij) in columns.iter().zip(values) {
+                let pij = pij * exaggeration;
+                let (dx, dy) = (xi - y[j][0], yi - y[j][1]);
+                let q = 1.0 / (1.0 + dx * dx + dy * dy);
                 error += pij * (pij.max(FLOAT32_TINY) / (q / sum_q).max(FLOAT32_TINY)).ln();
             }
         }
@@ -733,4 +777,131 @@ pub fn trustworthiness(x: ArrayView2<f64>, embedding: ArrayView2<f64>, k: usize)
     }
     let (n, k) = (n as f64, k as f64);
     1.0 - penalty as f64 * 2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    fn q(a: &[f64; DIMS], b: &[f64; DIMS]) -> f64 {
+        1.0 / (1.0 + (0..DIMS).map(|d| (a[d] - b[d]).powi(2)).sum::<f64>())
+    }
+
+    /// `4 (attraction_i - repulsion_i / Z)` for every point, given unnormalised repulsions.
+    fn combine(
+        p: &Affinities,
+        y: &[[f64; DIMS]],
+        repulsion: &[[f64; DIMS]],
+        sum_q: f64,
+    ) -> Vec<[f64; DIMS]> {
+        (0..y.len())
+            .map(|i| {
+                let mut g = [0.0; DIMS];
+                for (j, pij) in p.row(i) {
+                    (0..DIMS)
+                        .for_each(|d| g[d] += 4.0 * pij * q(&y[i], &y[j]) * (y[i][d] - y[j][d]));
+                }
+                (0..DIMS).for_each(|d| g[d] -= 4.0 * repulsion[i][d] / sum_q);
+                g
+            })
+            .collect()
+    }
+
+    /// The KL gradient summed over every pair, O(n^2): what Barnes-Hut approximates. Like
+    /// sklearn's tree, repulsion leaves out coincident points.
+    fn exact_gradient(p: &Affinities, y: &[[f64; DIMS]]) -> Vec<[f64; DIMS]> {
+        let mut repulsion = vec![[0.0; DIMS]; y.len()];
+        let mut sum_q = 0.0;
+        for (i, a) in y.iter().enumerate() {
+            for b in y
+                .iter()
+                .filter(|b| (0..DIMS).any(|d| (a[d] - b[d]).abs() > QUADTREE_EPSILON))
+            {
+                let qij = q(a, b);
+                sum_q += qij;
+                (0..DIMS).for_each(|d| repulsion[i][d] += qij * qij * (a[d] - b[d]));
+            }
+        }
+        combine(p, y, &repulsion, sum_q)
+    }
+
+    /// sklearn's walk, one per point: a cell is summarised as soon as the criterion holds at
+    /// the point itself.
+    fn per_point_gradient(
+        p: &Affinities,
+        y: &[[f64; DIMS]],
+        squared_theta: f64,
+    ) -> Vec<[f64; DIMS]> {
+        let tree = QuadTree::build(y);
+        let mut repulsion = vec![[0.0; DIMS]; y.len()];
+        let mut sum_q = 0.0;
+        for (i, point) in y.iter().enumerate() {
+            let mut stack = vec![0usize];
+            while let Some(id) = stack.pop() {
+                let node = &tree.nodes[id];
+                let delta: [f64; DIMS] = std::array::from_fn(|d| point[d] - node.barycenter[d]);
+                if node.squared_max_width < squared_theta * (delta[0].powi(2) + delta[1].powi(2)) {
+                    let size = f64::from(node.end - node.start);
+                    let qij = q(point, &node.barycenter);
+                    sum_q += size * qij;
+                    (0..DIMS).for_each(|d| repulsion[i][d] += size * qij * qij * delta[d]);
+                } else if node.children > 0 {
+                    let first = node.first_child as usize;
+                    stack.extend(first..first + node.children as usize);
+                } else {
+                    for s in node.start as usize..node.end as usize {
+                        let other = [tree.sorted[0][s], tree.sorted[1][s]];
+                        if (0..DIMS).any(|d| (point[d] - other[d]).abs() > QUADTREE_EPSILON) {
+                            let qij = q(point, &other);
+                            sum_q += qij;
+                            (0..DIMS)
+                                .for_each(|d| repulsion[i][d] += qij * qij * (point[d] - other[d]));
+                        }
+                    }
+                }
+            }
+        }
+        combine(p, y, &repulsion, sum_q)
+    }
+
+    fn relative_error(ours: &[[f64; DIMS]], exact: &[[f64; DIMS]]) -> f64 {
+        let norm = |v: &[[f64; DIMS]]| v.iter().flatten().map(|g| g * g).sum::<f64>().sqrt();
+        let difference: Vec<[f64; DIMS]> = ours
+            .iter()
+            .zip(exact)
+            .map(|(a, b)| std::array::from_fn(|d| a[d] - b[d]))
+            .collect();
+        norm(&difference) / norm(exact)
+    }
+
+    /// theta = 0 opens every cell, so the walk must give the exact gradient; at sklearn's
+    /// theta = 0.5 the shared per-leaf walk must be at least as accurate as sklearn's per-point
+    /// walk over the same tree, on clumped points with duplicates.
+    #[test]
+    fn barnes_hut_gradient_is_at_least_as_accurate_as_sklearns_walk() {
+        let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(5);
+        let n = 600;
+        let x = Array2::from_shape_fn((n, 3), |(i, _)| (i % 4) as f64 * 3.0 + rng.r#gen::<f64>());
+        let p = joint_probabilities(x.view(), 20.0).unwrap();
+        let mut y: Vec<[f64; DIMS]> = (0..n)
+            .map(|i| {
+                [
+                    (i % 4) as f64 * 4.0 + rng.r#gen::<f64>(),
+                    rng.r#gen::<f64>() * 6.0,
+                ]
+            })
+            .collect();
+        y[1] = y[0];
+        let exact = exact_gradient(&p, &y);
+        let mut grad = vec![[0.0; DIMS]; n];
+        gradient(&p, 1.0, &y, 0.0, false, &mut grad);
+        let error = relative_error(&grad, &exact);
+        assert!(error < 1e-12, "theta 0: relative error {error}");
+        gradient(&p, 1.0, &y, 0.25, false, &mut grad);
+        let error = relative_error(&grad, &exact);
+        let sklearn_error = relative_error(&per_point_gradient(&p, &y, 0.25), &exact);
+        println!("theta 0.5: relative error {error:.2e}, sklearn's walk {sklearn_error:.2e}");
+        assert!(error <= sklearn_error, "{error} > {sklearn_error}");
+    }
 }

@@ -40,23 +40,79 @@ struct LiveClusters {
     position: Vec<usize>,
     /// Scratch: squared Ward distances from the cluster being searched from.
     distances: Vec<f64>,
+    /// Centroids bucketed by their first two coordinates, for searches that only need to look
+    /// near the cluster; `None` when every search is a full pass.
+    grid: Option<Grid>,
+}
+
+/// Candidate winners of a nearest-neighbour search, compared by scipy's rules.
+#[derive(Clone, Copy)]
+struct Nearest {
+    slot: usize,
+    distance: f64,
+}
+
+impl Nearest {
+    /// The chain's previous element if there is one (it wins ties), else nothing yet.
+    fn start(previous: Option<usize>, distance_to: impl Fn(usize) -> f64) -> Self {
+        previous.map_or(
+            Self {
+                slot: usize::MAX,
+                distance: f64::INFINITY,
+            },
+            |p| Self {
+                slot: p,
+                distance: distance_to(p),
+            },
+        )
+    }
+
+    /// Takes `candidate` if it is strictly nearer, or as near and a lower slot (unless the
+    /// current best is the chain's previous element): the same winner in any visiting order.
+    fn offer(&mut self, candidate: usize, distance: f64, previous: Option<usize>) {
+        let wins_tie =
+            distance == self.distance && Some(self.slot) != previous && candidate < self.slot;
+        if distance < self.distance || wins_tie {
+            *self = Self {
+                slot: candidate,
+                distance,
+            };
+        }
+    }
 }
 
 impl LiveClusters {
-    fn new(x: ArrayView2<f64>) -> Self {
+    fn new(x: ArrayView2<f64>, use_grid: bool) -> Self {
         let n = x.nrows();
+        let slots: Vec<usize> = (0..n).collect();
+        let columns: Vec<Vec<f64>> = x.columns().into_iter().map(|c| c.to_vec()).collect();
         Self {
-            slots: (0..n).collect(),
-            columns: x.columns().into_iter().map(|c| c.to_vec()).collect(),
+            grid: use_grid.then(|| Grid::over(&columns, &slots, n)).flatten(),
+            slots,
+            columns,
             sizes: vec![1.0; n],
             position: (0..n).collect(),
             distances: Vec::with_capacity(n),
         }
     }
 
+    /// Squared Ward distance between the clusters at two places, with the same operations in
+    /// the same order as the full pass in [`Self::nearest`], so both give identical values.
+    fn ward_distance(&self, from: usize, to: usize) -> f64 {
+        let mut d = 0.0;
+        for column in &self.columns {
+            d += (column[to] - column[from]) * (column[to] - column[from]);
+        }
+        let (size, other) = (self.sizes[from], self.sizes[to]);
+        d * (2.0 * size * other / (size + other))
+    }
+
     /// scipy's choice of the next chain element from `slot`: the nearest live cluster by Ward
     /// distance, the chain's previous element on ties, else the lowest slot.
     fn nearest(&mut self, slot: usize, previous: Option<usize>) -> (usize, f64) {
+        if let Some(found) = self.nearest_in_grid(slot, previous) {
+            return (found.slot, found.distance);
+        }
         let from = self.position[slot];
         let distances = &mut self.distances;
         distances.clear();
@@ -71,19 +127,48 @@ impl LiveClusters {
         for (d, &other) in distances.iter_mut().zip(&self.sizes) {
             *d *= 2.0 * size * other / (size + other);
         }
-        let mut best = previous.map_or((usize::MAX, f64::INFINITY), |p| {
-            (p, distances[self.position[p]])
-        });
+        let mut best = Nearest::start(previous, |p| distances[self.position[p]]);
         for (at, (&candidate, &d)) in self.slots.iter().zip(distances.iter()).enumerate() {
-            if at == from {
-                continue;
-            }
-            let wins_tie = d == best.1 && Some(best.0) != previous && candidate < best.0;
-            if d < best.1 || wins_tie {
-                best = (candidate, d);
+            if at != from {
+                best.offer(candidate, d, previous);
             }
         }
-        best
+        (best.slot, best.distance)
+    }
+
+    /// The search of [`Self::nearest`] over the grid's cells in rings around the cluster's
+    /// cell, stopping once no cell further out can hold a winner: a Ward distance from a
+    /// cluster of size `a` is at least `2a / (a + 1)` times the squared centroid distance, and
+    /// every centroid outside the rings searched is at least [`Grid::gap_beyond`] away. `None`
+    /// when the rings would cover more cells than there are live clusters (a full pass is then
+    /// cheaper).
+    fn nearest_in_grid(&self, slot: usize, previous: Option<usize>) -> Option<Nearest> {
+        let grid = self.grid.as_ref()?;
+        let from = self.position[slot];
+        let size = self.sizes[from];
+        let closest_factor = 2.0 * size / (size + 1.0);
+        let centre = [self.columns[0][from], self.columns[1][from]];
+        let cell = grid.cell_of(centre);
+        let mut best = Nearest::start(previous, |p| self.ward_distance(from, self.position[p]));
+        for ring in 0.. {
+            if ring > 0 {
+                let gap = grid.gap_beyond(centre, cell, ring);
+                // The margin keeps rounding in the computed distances from pruning a tie.
+                if closest_factor * gap * gap * (1.0 - 1e-9) > best.distance {
+                    return Some(best);
+                }
+            }
+            if (2 * ring + 1).pow(2) > self.slots.len() {
+                return None;
+            }
+            grid.for_each_in_ring(cell, ring, |candidate| {
+                if candidate != slot {
+                    let d = self.ward_distance(from, self.position[candidate]);
+                    best.offer(candidate, d, previous);
+                }
+            });
+        }
+        unreachable!("the loop returns once the rings cover the grid")
     }
 
     /// Merges slot `gone` into slot `kept` (scipy keeps the larger slot index).
@@ -92,6 +177,13 @@ impl LiveClusters {
         let (ng, nk) = (self.sizes[g], self.sizes[k]);
         for column in &mut self.columns {
             column[k] = (ng * column[g] + nk * column[k]) / (ng + nk);
+        }
+        if let Some(grid) = &mut self.grid {
+            grid.remove(gone);
+            grid.remove(kept);
+            grid.insert(kept, [self.columns[0][k], self.columns[1][k]]);
+        }
+        for column in &mut self.columns {
             column.swap_remove(g);
         }
         self.sizes[k] = ng + nk;
@@ -100,14 +192,158 @@ impl LiveClusters {
         if let Some(&moved) = self.slots.get(g) {
             self.position[moved] = g;
         }
+        if self
+            .grid
+            .as_ref()
+            .is_some_and(|grid| grid.too_coarse_for(self.slots.len()))
+        {
+            self.grid = Grid::over(&self.columns, &self.slots, self.position.len());
+        }
+    }
+}
+
+/// Live clusters bucketed on a grid over their first two coordinates whose cell boundaries
+/// are quantiles of the centroids on each axis, so skewed and clumped embeddings (RFM's are)
+/// still put about two clusters in a cell. Each cell is a doubly linked list of slots, so moves
+/// are O(1); merged centroids stay inside the bounding box of the clusters they came from.
+struct Grid {
+    cells_per_side: usize,
+    /// Cell boundaries per axis, `cells_per_side + 1` of them, non-decreasing.
+    bounds: [Vec<f64>; 2],
+    head: Vec<u32>,
+    next: Vec<u32>,
+    prev: Vec<u32>,
+    cell: Vec<u32>,
+}
+
+const NONE: u32 = u32::MAX;
+/// Below this many live clusters every search is a full pass.
+const MIN_GRID_CLUSTERS: usize = 64;
+
+impl Grid {
+    /// A grid over the first two coordinates of the live clusters, sized for their number;
+    /// `None` below two columns (a 1-D search has nothing to prune with two-axis rings) or
+    /// when so few clusters are left that a full pass is as cheap.
+    fn over(columns: &[Vec<f64>], slots: &[usize], slot_count: usize) -> Option<Self> {
+        let live = slots.len();
+        if columns.len() < 2 || live < MIN_GRID_CLUSTERS {
+            return None;
+        }
+        let cells_per_side = ((live as f64 / 2.0).sqrt() as usize).max(1);
+        let bounds = [0, 1].map(|axis| {
+            let mut sorted = columns[axis].clone();
+            sorted.sort_unstable_by(f64::total_cmp);
+            (0..=cells_per_side)
+                .map(|i| sorted[(i * (live - 1)) / cells_per_side])
+                .collect()
+        });
+        let mut grid = Self {
+            cells_per_side,
+            bounds,
+            head: vec![NONE; cells_per_side * cells_per_side],
+            next: vec![NONE; slot_count],
+            prev: vec![NONE; slot_count],
+            cell: vec![NONE; slot_count],
+        };
+        for (at, &slot) in slots.iter().enumerate() {
+            grid.insert(slot, [columns[0][at], columns[1][at]]);
+        }
+        Some(grid)
+    }
+
+    /// Whether the grid has become sparse enough that rings would cross mostly empty cells.
+    fn too_coarse_for(&self, live: usize) -> bool {
+        self.head.len() > 8 * live
+    }
+
+    /// `(column, row)` of the cell holding `point`: `bounds[c] <= x <= bounds[c + 1]`.
+    fn cell_of(&self, point: [f64; 2]) -> [usize; 2] {
+        [0, 1].map(|axis| {
+            let interior = &self.bounds[axis][1..self.cells_per_side];
+            interior.partition_point(|&b| b <= point[axis])
+        })
+    }
+
+    /// A lower bound on the distance from `point` (in `cell`) to any cell at Chebyshev distance
+    /// `ring` or more: such a cell is `ring` columns or `ring` rows away, so beyond the nearest
+    /// of the four boundaries `ring - 1` cells out. Infinite once the rings cover the grid.
+    fn gap_beyond(&self, point: [f64; 2], cell: [usize; 2], ring: usize) -> f64 {
+        let mut gap = f64::INFINITY;
+        for axis in 0..2 {
+            let bounds = &self.bounds[axis];
+            if let Some(below) = cell[axis].checked_sub(ring) {
+                gap = gap.min((point[axis] - bounds[below + 1]).max(0.0));
+            }
+            if cell[axis] + ring < self.cells_per_side {
+                gap = gap.min((bounds[cell[axis] + ring] - point[axis]).max(0.0));
+            }
+        }
+        gap
+    }
+
+    fn insert(&mut self, slot: usize, point: [f64; 2]) {
+        let [column, row] = self.cell_of(point);
+        let cell = row * self.cells_per_side + column;
+        let first = self.head[cell];
+        self.next[slot] = first;
+        self.prev[slot] = NONE;
+        if first != NONE {
+            self.prev[first as usize] = slot as u32;
+        }
+        self.head[cell] = slot as u32;
+        self.cell[slot] = cell as u32;
+    }
+
+    fn remove(&mut self, slot: usize) {
+        let (before, after) = (self.prev[slot], self.next[slot]);
+        if before == NONE {
+            self.head[self.cell[slot] as usize] = after;
+        } else {
+            self.next[before as usize] = after;
+        }
+        if after != NONE {
+            self.prev[after as usize] = before;
+        }
+    }
+
+    /// Calls `visit` with every slot in the cells at Chebyshev distance `ring` from `cell`.
+    fn for_each_in_ring(&self, cell: [usize; 2], ring: usize, mut visit: impl FnMut(usize)) {
+        let side = self.cells_per_side as isize;
+        let ([c, r], ring) = (cell.map(|v| v as isize), ring as isize);
+        let mut visit_cell = |cc: isize, rr: isize| {
+            if (0..side).contains(&cc) && (0..side).contains(&rr) {
+                let mut slot = self.head[(rr * side + cc) as usize];
+                while slot != NONE {
+                    visit(slot as usize);
+                    slot = self.next[slot as usize];
+                }
+            }
+        };
+        if ring == 0 {
+            visit_cell(c, r);
+            return;
+        }
+        for cc in c - ring..=c + ring {
+            visit_cell(cc, r - ring);
+            visit_cell(cc, r + ring);
+        }
+        for rr in r - ring + 1..r + ring {
+            visit_cell(c - ring, rr);
+            visit_cell(c + ring, rr);
+        }
     }
 }
 
 impl WardTree {
     pub fn fit(x: ArrayView2<f64>) -> Result<Self, ClusterError> {
         validate(x, 1)?;
+        Ok(Self::build(x, true))
+    }
+
+    /// The chain; `use_grid: false` makes every nearest-neighbour search a full pass.
+    fn build(x: ArrayView2<f64>, use_grid: bool) -> Self {
         let n = x.nrows();
-        let mut live = LiveClusters::new(x);
+        let mut live = LiveClusters::new(x, use_grid);
         let mut merges: Vec<(f64, usize, usize)> = Vec::with_capacity(n.saturating_sub(1));
         let mut chain: Vec<usize> = Vec::with_capacity(n);
         while live.slots.len() > 1 {
@@ -128,10 +364,10 @@ impl WardTree {
             merges.push((distance, a, b));
         }
         merges.sort_by(|p, q| p.0.total_cmp(&q.0));
-        Ok(Self {
+        Self {
             points: x.to_owned(),
             merges: merges.into_iter().map(|(_, a, b)| (a, b)).collect(),
-        })
+        }
     }
 
     /// The k clusters left after the first n - k merges.
@@ -213,6 +449,31 @@ mod tests {
             tree.cut(6),
             Err(ClusterError::TooFewRows { rows: 5, k: 6 })
         ));
+    }
+
+    /// The grid only prunes the nearest-neighbour searches: the tree must be merge for merge
+    /// the one full passes build, ties included (rounded and duplicated points), in 2-D and
+    /// with more columns than the grid uses.
+    #[test]
+    fn grid_searches_build_the_same_tree_as_full_passes() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(11);
+        let uniform = Array2::from_shape_fn((3000, 2), |_| rng.r#gen::<f64>() * 10.0);
+        let rounded = uniform.mapv(|v| (v * 2.0).round() / 2.0);
+        let skewed = Array2::from_shape_fn((2500, 3), |(_, c)| {
+            rng.r#gen::<f64>().powi(4 + c as i32) * 100.0
+        });
+        let mut duplicated = Array2::zeros((2000, 2));
+        for (i, mut row) in duplicated.rows_mut().into_iter().enumerate() {
+            row.assign(&uniform.row(i % 300));
+        }
+        for x in [uniform, rounded, skewed, duplicated] {
+            assert!(LiveClusters::new(x.view(), true).grid.is_some());
+            assert_eq!(
+                WardTree::build(x.view(), true),
+                WardTree::build(x.view(), false)
+            );
+        }
     }
 
     /// kodama's nearest-neighbour chain on the condensed distance matrix (what this module used
