@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod embed;
 pub mod evaluate;
 pub mod export;
+mod finite;
 pub mod generate;
 pub mod ingest;
 pub mod personas;

@@ -15,6 +15,7 @@
 //! quality (trustworthiness, KL divergence), not coordinate for coordinate.
 
 use super::embed::pca::{Pca, PcaError};
+use super::finite;
 use ndarray::{Array2, ArrayView2};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
@@ -124,7 +125,8 @@ pub enum TsneError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Affinities {
     row_starts: Vec<usize>,
-    columns: Vec<usize>,
+    /// Column indices as u32: the gradient streams P every iteration, so narrower is faster.
+    columns: Vec<u32>,
     values: Vec<f64>,
 }
 
@@ -134,12 +136,12 @@ impl Affinities {
         let span = self.row_starts[i]..self.row_starts[i + 1];
         self.columns[span.clone()]
             .iter()
-            .copied()
+            .map(|&j| j as usize)
             .zip(self.values[span].iter().copied())
     }
 
     /// Row `i`'s non-zero columns and values.
-    fn row_slices(&self, i: usize) -> (&[usize], &[f64]) {
+    fn row_slices(&self, i: usize) -> (&[u32], &[f64]) {
         let span = self.row_starts[i]..self.row_starts[i + 1];
         (&self.columns[span.clone()], &self.values[span])
     }
@@ -173,6 +175,7 @@ fn squared_distance(a: ndarray::ArrayView1<f64>, b: ndarray::ArrayView1<f64>) ->
 }
 
 /// Squared distances from row `i` to every other row, as `(distance, row)` pairs.
+#[inline(never)] // See `gradient`.
 fn distances_from(x: &ArrayView2<f64>, i: usize, out: &mut Vec<(f64, usize)>) {
     out.clear();
     out.extend(
@@ -208,6 +211,7 @@ fn nearest_neighbours(x: &ArrayView2<f64>, k: usize) -> Vec<Vec<(f64, usize)>> {
 
 /// Conditional affinities `p_j|i` of one row over its neighbours, with the Gaussian bandwidth
 /// found by sklearn's bisection on `beta = 1 / (2 sigma^2)` to reach entropy `ln(perplexity)`.
+#[inline(never)] // See `gradient`.
 fn conditional_row(squared_distances: &[f64], perplexity: f64) -> Vec<f64> {
     let desired_entropy = perplexity.ln();
     let (mut beta, mut beta_min, mut beta_max) = (1.0, f64::NEG_INFINITY, f64::INFINITY);
@@ -283,7 +287,9 @@ pub fn joint_probabilities(x: ArrayView2<f64>, perplexity: f64) -> Result<Affini
                 _ => merged.push((j, p)),
             }
         }
-        affinities.columns.extend(merged.iter().map(|&(j, _)| j));
+        affinities
+            .columns
+            .extend(merged.iter().map(|&(j, _)| j as u32));
         affinities.values.extend(merged.iter().map(|&(_, p)| p));
         affinities.row_starts.push(affinities.columns.len());
     }
@@ -339,8 +345,8 @@ impl QuadTree {
         let mut max = [f64::NEG_INFINITY; DIMS];
         for p in points {
             for d in 0..DIMS {
-                min[d] = min[d].min(p[d]);
-                max[d] = max[d].max(p[d]);
+                min[d] = finite::min(min[d], p[d]);
+                max[d] = finite::max(max[d], p[d]);
             }
         }
         // sklearn widens the upper bound so every point lies strictly inside the root.
@@ -444,8 +450,8 @@ impl QuadTree {
         for leaf in self.nodes.iter().filter(|node| node.children == 0) {
             let run = leaf.start as usize..leaf.end as usize;
             let (tx, ty) = (&xs[run.clone()], &ys[run.clone()]);
-            let low = [tx, ty].map(|v| v.iter().copied().fold(f64::INFINITY, f64::min));
-            let high = [tx, ty].map(|v| v.iter().copied().fold(f64::NEG_INFINITY, f64::max));
+            let low = [tx, ty].map(|v| v.iter().copied().fold(f64::INFINITY, finite::min));
+            let high = [tx, ty].map(|v| v.iter().copied().fold(f64::NEG_INFINITY, finite::max));
             for buffer in [&mut leaf_q, &mut leaf_fx, &mut leaf_fy] {
                 buffer.clear();
                 buffer.resize(run.len(), 0.0);
@@ -456,9 +462,9 @@ impl QuadTree {
                 let node = &self.nodes[id as usize];
                 let [bx, by] = node.barycenter;
                 let gap: [f64; DIMS] = std::array::from_fn(|d| {
-                    (low[d] - node.barycenter[d])
-                        .max(node.barycenter[d] - high[d])
-                        .max(0.0)
+                    let outside =
+                        finite::max(low[d] - node.barycenter[d], node.barycenter[d] - high[d]);
+                    finite::max(outside, 0.0)
                 });
                 if node.squared_max_width < squared_theta * (gap[0] * gap[0] + gap[1] * gap[1]) {
                     let size = f64::from(node.end - node.start);
@@ -509,6 +515,11 @@ impl QuadTree {
 
 /// KL gradient with Student-t (one degree of freedom) similarities, Barnes-Hut approximated,
 /// and, when asked, the KL divergence itself (sklearn's `compute_gradient`).
+///
+/// Kept out of line, like the per-row helpers of `joint_probabilities`: V8 runs a wasm function
+/// in baseline code until it has been called often enough to optimise, and never swaps code
+/// within a running call, so a hot loop inlined into a function called once would stay slow.
+#[inline(never)]
 fn gradient(
     p: &Affinities,
     exaggeration: f64,
@@ -527,8 +538,8 @@ fn gradient(
         let (mut ax, mut ay) = ([0.0; 4], [0.0; 4]);
         let mut chunks = columns.chunks_exact(4).zip(values.chunks_exact(4));
         for (js, ps) in &mut chunks {
-            let dx: [f64; 4] = std::array::from_fn(|k| xi - y[js[k]][0]);
-            let dy: [f64; 4] = std::array::from_fn(|k| yi - y[js[k]][1]);
+            let dx: [f64; 4] = std::array::from_fn(|k| xi - y[js[k] as usize][0]);
+            let dy: [f64; 4] = std::array::from_fn(|k| yi - y[js[k] as usize][1]);
             for k in 0..4 {
                 let q = 1.0 / (1.0 + dx[k] * dx[k] + dy[k] * dy[k]);
                 ax[k] += ps[k] * q * dx[k];
@@ -537,7 +548,7 @@ fn gradient(
         }
         let tail = columns.len() - columns.len() % 4;
         for (&j, &pij) in columns[tail..].iter().zip(&values[tail..]) {
-            let (dx, dy) = (xi - y[j][0], yi - y[j][1]);
+            let (dx, dy) = (xi - y[j as usize][0], yi - y[j as usize][1]);
             let q = 1.0 / (1.0 + dx * dx + dy * dy);
             ax[0] += pij * q * dx;
             ay[0] += pij * q * dy;
@@ -546,7 +557,7 @@ fn gradient(
         if compute_error {
             for (&j, &pij) in columns.iter().zip(values) {
                 let pij = pij * exaggeration;
-                let (dx, dy) = (xi - y[j][0], yi - y[j][1]);
+                let (dx, dy) = (xi - y[j as usize][0], yi - y[j as usize][1]);
                 let q = 1.0 / (1.0 + dx * dx + dy * dy);
                 error += pij * (pij.max(FLOAT32_TINY) / (q / sum_q).max(FLOAT32_TINY)).ln();
             }
@@ -610,7 +621,7 @@ fn descend(
                 } else {
                     gain[d] * 0.8
                 };
-                gain[d] = grown.max(MIN_GAIN);
+                gain[d] = finite::max(grown, MIN_GAIN);
                 g[d] *= gain[d];
                 squared_norm += g[d] * g[d];
                 step[d] = phase.momentum * step[d] - learning_rate * g[d];

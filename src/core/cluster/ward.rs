@@ -19,6 +19,8 @@
 
 use ndarray::{Array2, ArrayView2};
 
+use crate::core::finite;
+
 use super::{Algorithm, ClusterError, Clustering, cluster_means, cluster_sizes, inertia, validate};
 
 /// A fitted Ward dendrogram over the rows it was built from.
@@ -109,6 +111,7 @@ impl LiveClusters {
 
     /// scipy's choice of the next chain element from `slot`: the nearest live cluster by Ward
     /// distance, the chain's previous element on ties, else the lowest slot.
+    #[inline(never)] // Called thousands of times per tree: V8 optimises it early (see t-SNE).
     fn nearest(&mut self, slot: usize, previous: Option<usize>) -> (usize, f64) {
         if let Some(found) = self.nearest_in_grid(slot, previous) {
             return (found.slot, found.distance);
@@ -272,10 +275,13 @@ impl Grid {
         for axis in 0..2 {
             let bounds = &self.bounds[axis];
             if let Some(below) = cell[axis].checked_sub(ring) {
-                gap = gap.min((point[axis] - bounds[below + 1]).max(0.0));
+                gap = finite::min(gap, finite::max(point[axis] - bounds[below + 1], 0.0));
             }
             if cell[axis] + ring < self.cells_per_side {
-                gap = gap.min((bounds[cell[axis] + ring] - point[axis]).max(0.0));
+                gap = finite::min(
+                    gap,
+                    finite::max(bounds[cell[axis] + ring] - point[axis], 0.0),
+                );
             }
         }
         gap
