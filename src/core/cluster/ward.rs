@@ -5,8 +5,10 @@
 //! Lance-Williams updates: n(n-1)/2 f64 (139 MB at n = 5,900) and most of the time spent moving
 //! them through memory. Ward's distance between two clusters is a function of their centroids
 //! and sizes alone, `d(A, B)^2 = 2 |A| |B| / (|A| + |B|) * |c_A - c_B|^2`, so the same chain runs
-//! here on the live clusters' centroids: O(n) memory, each nearest-neighbour search one pass
-//! over a compact array. The chain keeps scipy's rules (the merged cluster takes the larger
+//! here on the live clusters' centroids: O(n) memory. A nearest-neighbour search looks at the
+//! cells of a grid of centroids in rings around the cluster until no farther cell can hold a
+//! nearer one (a full pass over a compact array once few clusters are left): at 5,900 points a
+//! tree takes 10 ms instead of 134 ms with full passes only. The chain keeps scipy's rules (the merged cluster takes the larger
 //! slot, the chain's previous element wins ties, otherwise the lowest slot), so the tree is the
 //! same, duplicate rows and equal point-to-point distances included (tests compare every cut
 //! with scikit-learn's and with kodama's matrix-based linkage). Distances between merged
