@@ -445,22 +445,18 @@ impl QuadTree {
     fn repulsion(&self, squared_theta: f64, forces: &mut [[f64; DIMS]]) -> f64 {
         let [xs, ys] = &self.sorted;
         let mut stack = Vec::new();
-        let (mut leaf_q, mut leaf_fx, mut leaf_fy) = (Vec::new(), Vec::new(), Vec::new());
+        let mut sums = LeafSums::default();
         let mut sum_q = 0.0;
         for leaf in self.nodes.iter().filter(|node| node.children == 0) {
             let run = leaf.start as usize..leaf.end as usize;
             let (tx, ty) = (&xs[run.clone()], &ys[run.clone()]);
             let low = [tx, ty].map(|v| v.iter().copied().fold(f64::INFINITY, finite::min));
             let high = [tx, ty].map(|v| v.iter().copied().fold(f64::NEG_INFINITY, finite::max));
-            for buffer in [&mut leaf_q, &mut leaf_fx, &mut leaf_fy] {
-                buffer.clear();
-                buffer.resize(run.len(), 0.0);
-            }
+            sums.reset(run.len());
             stack.clear();
             stack.push(0u32);
             while let Some(id) = stack.pop() {
                 let node = &self.nodes[id as usize];
-                let [bx, by] = node.barycenter;
                 let gap: [f64; DIMS] = std::array::from_fn(|d| {
                     let outside =
                         finite::max(low[d] - node.barycenter[d], node.barycenter[d] - high[d]);
@@ -468,48 +464,69 @@ impl QuadTree {
                 });
                 if node.squared_max_width < squared_theta * (gap[0] * gap[0] + gap[1] * gap[1]) {
                     let size = f64::from(node.end - node.start);
-                    for ((((&x, &y), sum), fx), fy) in tx
-                        .iter()
-                        .zip(ty)
-                        .zip(&mut leaf_q)
-                        .zip(&mut leaf_fx)
-                        .zip(&mut leaf_fy)
-                    {
-                        let (dx, dy) = (x - bx, y - by);
-                        let q = 1.0 / (1.0 + dx * dx + dy * dy);
-                        *sum += size * q;
-                        *fx += size * q * q * dx;
-                        *fy += size * q * q * dy;
-                    }
+                    sums.add(tx, ty, node.barycenter, size, false);
                 } else if node.children > 0 {
                     stack.extend(node.first_child..node.first_child + node.children);
                 } else {
                     let sources = node.start as usize..node.end as usize;
                     for (&sx, &sy) in xs[sources.clone()].iter().zip(&ys[sources]) {
-                        for ((((&x, &y), sum), fx), fy) in tx
-                            .iter()
-                            .zip(ty)
-                            .zip(&mut leaf_q)
-                            .zip(&mut leaf_fx)
-                            .zip(&mut leaf_fy)
-                        {
-                            let (dx, dy) = (x - sx, y - sy);
-                            // A mask rather than a branch, so the loop vectorises.
-                            let apart = dx.abs() > QUADTREE_EPSILON || dy.abs() > QUADTREE_EPSILON;
-                            let q = f64::from(u8::from(apart)) / (1.0 + dx * dx + dy * dy);
-                            *sum += q;
-                            *fx += q * q * dx;
-                            *fy += q * q * dy;
-                        }
+                        sums.add(tx, ty, [sx, sy], 1.0, true);
                     }
                 }
             }
             for (t, &i) in self.order[run].iter().enumerate() {
-                sum_q += leaf_q[t];
-                forces[i] = [leaf_fx[t], leaf_fy[t]];
+                sum_q += sums.q[t];
+                forces[i] = [sums.fx[t], sums.fy[t]];
             }
         }
         sum_q
+    }
+}
+
+/// One leaf's running sums per point: its share of `Z = sum q` and its unnormalised force.
+#[derive(Default)]
+struct LeafSums {
+    q: Vec<f64>,
+    fx: Vec<f64>,
+    fy: Vec<f64>,
+}
+
+impl LeafSums {
+    fn reset(&mut self, points: usize) {
+        for sums in [&mut self.q, &mut self.fx, &mut self.fy] {
+            sums.clear();
+            sums.resize(points, 0.0);
+        }
+    }
+
+    /// Adds the repulsion of `weight` points at `source` on each of the leaf's points (`tx`,
+    /// `ty`); with `skip_coincident`, points within `QUADTREE_EPSILON` of it get none. Inlined
+    /// so that the flag folds away for cells.
+    #[inline(always)]
+    fn add(
+        &mut self,
+        tx: &[f64],
+        ty: &[f64],
+        source: [f64; DIMS],
+        weight: f64,
+        skip_coincident: bool,
+    ) {
+        let targets = tx
+            .iter()
+            .zip(ty)
+            .zip(&mut self.q)
+            .zip(&mut self.fx)
+            .zip(&mut self.fy);
+        for ((((&x, &y), sum), fx), fy) in targets {
+            let (dx, dy) = (x - source[0], y - source[1]);
+            // A mask rather than a branch, so the loop vectorises.
+            let apart =
+                !skip_coincident || dx.abs() > QUADTREE_EPSILON || dy.abs() > QUADTREE_EPSILON;
+            let q = f64::from(u8::from(apart)) / (1.0 + dx * dx + dy * dy);
+            *sum += weight * q;
+            *fx += weight * q * q * dx;
+            *fy += weight * q * q * dy;
+        }
     }
 }
 
