@@ -2,7 +2,7 @@
 //! benchmarks and files too large for a browser tab.
 
 use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{BufReader, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -10,13 +10,18 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::core::embed::scale::Scaling;
-use crate::core::export::labels_csv;
-use crate::core::generate::{GeneratorConfig, generate_transactions};
+use crate::core::export::{csv_text, labels_csv, money};
+use crate::core::generate::{
+    GeneratorConfig, MAX_POPULATION, PopulationConfig, PopulationOutput, generate_population,
+    generate_transactions,
+};
 use crate::core::ingest::{
     CancellationPolicy, ColumnMapping, DateOrder, IngestError, IngestOptions, QualityReport, Role,
     read_transactions,
 };
-use crate::core::pipeline::{PipelineError, PipelineOptions, Progress, run_blocking};
+use crate::core::pipeline::{
+    DEFAULT_SAMPLE_SIZE, PipelineError, PipelineOptions, Progress, run_blocking,
+};
 use crate::core::rfm::{RfmError, RfmTable};
 
 #[derive(Debug, Parser)]
@@ -79,6 +84,10 @@ pub struct SegmentArgs {
     /// Skip the k sweep (2..=10).
     #[arg(long)]
     pub no_k_sweep: bool,
+    /// The complexity budget: silhouettes, Ward trees, stability, the k sweep and t-SNE use a
+    /// seeded, stratified sample of at most this many customers (exact at or below it).
+    #[arg(long, default_value_t = DEFAULT_SAMPLE_SIZE)]
+    pub sample_size: usize,
     #[command(flatten)]
     pub ingest: IngestArgs,
 }
@@ -118,17 +127,26 @@ pub struct IngestArgs {
     /// Comma-separated stock codes treated as non-product (replaces the default list).
     #[arg(long, value_delimiter = ',')]
     pub non_product_codes: Option<Vec<String>>,
+    /// Refuse the file at the first line that cannot be read (default: drop and count it).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    #[arg(long)]
-    pub rows: u64,
+    /// Data rows to write; customers scale with rows like the real file unless --customers.
+    #[arg(long, required_unless_present = "customers")]
+    pub rows: Option<u64>,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Registered customers (default: scales with rows like the real file).
-    #[arg(long)]
+    /// Registered customers. Without --rows: exactly this many, with heavy-tailed purchase
+    /// counts like the real file's and ~20 rows each, streamed (for inputs of any size).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_POPULATION)))]
     pub customers: Option<u32>,
+    /// With --customers and no --rows: write the RFM table those transactions give
+    /// (customer_id,recency,frequency,monetary) instead of the transactions.
+    #[arg(long, requires = "customers", conflicts_with = "rows")]
+    pub rfm: bool,
     #[arg(long)]
     pub out: PathBuf,
 }
@@ -214,6 +232,7 @@ pub fn ingest_options(args: &IngestArgs) -> Result<IngestOptions, CliError> {
             DateOrderArg::Mdy => DateOrder::Mdy,
             DateOrderArg::Dmy => DateOrder::Dmy,
         },
+        strict: args.strict,
         ..IngestOptions::default()
     };
     let policy = &mut options.policy;
@@ -276,31 +295,27 @@ fn run_rfm(args: &RfmArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-pub fn write_rfm_csv(table: &RfmTable, out: impl Write) -> std::io::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
-    writer.write_record([
-        "customer_id",
-        "recency",
-        "frequency",
-        "monetary",
-        "r_score",
-        "f_score",
-        "m_score",
-        "segment",
-    ])?;
+/// The RFM table as CSV; text cells go through [`csv_text`], money through [`money`].
+pub fn write_rfm_csv(table: &RfmTable, mut out: impl Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "customer_id,recency,frequency,monetary,r_score,f_score,m_score,segment"
+    )?;
     for customer in &table.customers {
-        writer.write_record([
-            customer.customer_id.as_str(),
-            &customer.recency.to_string(),
-            &customer.frequency.to_string(),
-            &customer.monetary.to_string(),
-            &customer.r_score.to_string(),
-            &customer.f_score.to_string(),
-            &customer.m_score.to_string(),
-            customer.segment.name(),
-        ])?;
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{},{}",
+            csv_text(&customer.customer_id),
+            customer.recency,
+            customer.frequency,
+            money(customer.monetary),
+            customer.r_score,
+            customer.f_score,
+            customer.m_score,
+            csv_text(customer.segment.name()),
+        )?;
     }
-    writer.flush()
+    out.flush()
 }
 
 /// The data-quality report as the terminal shows it.
@@ -321,6 +336,29 @@ pub fn report_text(report: &QualityReport) -> String {
     );
     for removed in &report.removed {
         text += &format!("  removed, {}: {}\n", removed.label, removed.rows);
+    }
+    for lines in &report.unreadable {
+        let first: Vec<String> = lines.first_lines.iter().map(u64::to_string).collect();
+        text += &format!(
+            "  unreadable, {}: {} (first at lines {}; {})\n",
+            lines.label,
+            lines.rows,
+            first.join(", "),
+            lines.example
+        );
+    }
+    let cancellations = &report.cancellations;
+    if let (Some(rule), Some(example)) = (&cancellations.rule, &cancellations.example) {
+        text += &format!(
+            "cancellation lines: {}, recognised by: {rule}, e.g. {example}\n",
+            cancellations.rows
+        );
+    }
+    if cancellations.other_c_invoice_rows > 0 {
+        text += &format!(
+            "invoices starting with \"C\" read as purchases (not C + digits): {}\n",
+            cancellations.other_c_invoice_rows
+        );
     }
     if report.netted_cancellation_rows > 0 {
         text += &format!(
@@ -361,7 +399,8 @@ pub fn report_text(report: &QualityReport) -> String {
 }
 
 fn run_segment(args: &SegmentArgs) -> Result<(), CliError> {
-    let bytes = std::fs::read(&args.file).map_err(file_error(&args.file))?;
+    let file = File::open(&args.file).map_err(file_error(&args.file))?;
+    let total_bytes = file.metadata().ok().map(|m| m.len());
     let options = PipelineOptions {
         k: args.k,
         seed: args.seed,
@@ -371,14 +410,20 @@ fn run_segment(args: &SegmentArgs) -> Result<(), CliError> {
         },
         ingest: ingest_options(&args.ingest)?,
         k_sweep: !args.no_k_sweep,
+        sample_size: args.sample_size,
         ..PipelineOptions::default()
     };
     let show_progress = std::io::stderr().is_terminal();
-    let report = run_blocking(&bytes, &options, &mut |progress| {
-        if let (true, Progress::Stage { stage, done, total }) = (show_progress, &progress) {
-            eprint!("\r{:<28} {done:>9} / {total:<9}", stage.label());
-        }
-    })?;
+    let report = run_blocking(
+        BufReader::new(file),
+        total_bytes,
+        &options,
+        &mut |progress| {
+            if let (true, Progress::Stage { stage, done, total }) = (show_progress, &progress) {
+                eprint!("\r{:<28} {done:>9} / {total:<9}", stage.label());
+            }
+        },
+    )?;
     if show_progress {
         eprintln!();
     }
@@ -414,6 +459,20 @@ fn run_segment(args: &SegmentArgs) -> Result<(), CliError> {
         );
     }
     println!("{}", report.verdict);
+    if !report.sample.is_everyone() {
+        println!(
+            "sampled (seed {}, {} of {} customers; silhouette standard errors up to {:.4}): {}",
+            report.options.seed,
+            report.sample.size,
+            report.sample.customers,
+            report
+                .variants
+                .iter()
+                .map(|v| v.silhouette_own.standard_error)
+                .fold(0.0, f64::max),
+            report.sample.used_for.join(", ")
+        );
+    }
     let timings: Vec<String> = report
         .timings
         .iter()
@@ -424,14 +483,41 @@ fn run_segment(args: &SegmentArgs) -> Result<(), CliError> {
 }
 
 fn run_generate(args: &GenerateArgs) -> Result<(), CliError> {
-    let out = File::create(&args.out).map_err(file_error(&args.out))?;
-    let config = GeneratorConfig {
-        rows: args.rows,
-        seed: args.seed,
-        customers: args.customers,
-    };
-    let summary = generate_transactions(&config, BufWriter::with_capacity(1 << 20, out))
-        .map_err(file_error(&args.out))?;
+    let file = File::create(&args.out).map_err(file_error(&args.out))?;
+    let out = BufWriter::with_capacity(1 << 20, file);
+    let summary = match (args.rows, args.customers) {
+        (Some(rows), customers) => generate_transactions(
+            &GeneratorConfig {
+                rows,
+                seed: args.seed,
+                customers,
+            },
+            out,
+        ),
+        (None, Some(customers)) => generate_population(
+            &PopulationConfig {
+                customers,
+                seed: args.seed,
+                output: if args.rfm {
+                    PopulationOutput::Rfm
+                } else {
+                    PopulationOutput::Transactions
+                },
+            },
+            out,
+        ),
+        // clap requires --rows or --customers
+        (None, None) => unreachable!("--rows or --customers"),
+    }
+    .map_err(file_error(&args.out))?;
+    if args.rfm {
+        println!(
+            "wrote the RFM table of {} customers to {}",
+            summary.customers,
+            args.out.display()
+        );
+        return Ok(());
+    }
     println!(
         "wrote {} rows ({} customers, {} invoices, {} guest rows, {} cancellation rows) to {}",
         summary.rows,

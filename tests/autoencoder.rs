@@ -1,4 +1,4 @@
-//! The autoencoder on the seed project's own table (../shared/data/seed_rfm_with_km_ae.csv),
+//! The autoencoder on the seed project's own table (tests/data/seed_rfm_with_km_ae.csv),
 //! standard-scaled as the seed did.
 //!
 //! References: a 2-D linear reconstruction (PCA) is the best a linear 3-2-3 autoencoder can do;
@@ -8,7 +8,9 @@
 //! compared over ten seeds with the Python reference's own, run per seed by
 //! tests/fixtures/autoencoder/make_peer_seeds.py (PyTorch, same architecture and protocol).
 
-use ndarray::{Array2, Axis};
+mod support;
+
+use ndarray::Array2;
 use rfm_studio::core::cluster::{Algorithm, cluster};
 use rfm_studio::core::embed::autoencoder::{
     AutoencoderConfig, AutoencoderError, EpochReport, train_autoencoder_blocking,
@@ -16,26 +18,6 @@ use rfm_studio::core::embed::autoencoder::{
 use rfm_studio::core::evaluate::silhouette_score;
 
 use burn::tensor::Device;
-
-/// Recency, Frequency, Monetary of the seed table, scaled to zero mean and unit population std.
-fn seed_table_scaled() -> Array2<f64> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/data/seed_rfm_with_km_ae.csv"
-    );
-    let mut reader = csv::Reader::from_path(path).expect("seed table is readable");
-    let rows: Vec<[f64; 3]> = reader
-        .records()
-        .map(|r| {
-            let r = r.expect("well-formed row");
-            std::array::from_fn(|j| r[j + 1].parse().expect("numeric RFM"))
-        })
-        .collect();
-    let x = Array2::from_shape_fn((rows.len(), 3), |(i, j)| rows[i][j]);
-    let mean = x.mean_axis(Axis(0)).unwrap();
-    let std = x.std_axis(Axis(0), 0.0);
-    (x - &mean) / &std
-}
 
 /// KMeans(k=3) on the latent space, scored by silhouette: the seed's KM_AE number.
 fn kmeans_silhouette(z: &Array2<f64>, seed: u64) -> f64 {
@@ -109,7 +91,7 @@ fn mann_whitney_matches_scipy() {
 
 #[test]
 fn latent_space_clusters_like_the_python_reference_over_ten_seeds() {
-    let x = seed_table_scaled();
+    let x = support::seed_table().standard_scaled();
     let residual = pca2_residual(&x);
     assert!(
         (residual - 0.110_406_576).abs() < 1e-6,
@@ -146,11 +128,7 @@ fn latent_space_clusters_like_the_python_reference_over_ten_seeds() {
         );
         silhouettes.push(s);
     }
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/autoencoder/peer_km_ae_silhouettes.json"
-    );
-    let peer: PeerSeeds = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let peer: PeerSeeds = support::fixture("autoencoder/peer_km_ae_silhouettes.json");
     let reference: Vec<f64> = peer.silhouette_by_seed.values().copied().collect();
     let median = |v: &[f64]| {
         let mut v = v.to_vec();
@@ -174,7 +152,9 @@ fn latent_space_clusters_like_the_python_reference_over_ten_seeds() {
 
 #[test]
 fn same_seed_same_embedding_on_flex() {
-    let x = seed_table_scaled().slice_move(ndarray::s![..500, ..]);
+    let x = support::seed_table()
+        .standard_scaled()
+        .slice_move(ndarray::s![..500, ..]);
     let config = AutoencoderConfig {
         epochs: 5,
         ..AutoencoderConfig::default()
@@ -230,7 +210,7 @@ fn unusable_inputs_are_errors() {
 #[test]
 #[ignore]
 fn batch_size_sweep() {
-    let x = seed_table_scaled();
+    let x = support::seed_table().standard_scaled();
     let residual = pca2_residual(&x);
     let device = Device::flex();
     println!("batch | seed | epochs (best) | s/epoch | total s | recon MSE | silhouette");

@@ -3,11 +3,10 @@
 //! tests/fixtures/cluster/{synthetic,ward_ties}.json, written by
 //! tests/fixtures/cluster/make_cluster.py.
 
-mod cluster_support;
+mod support;
 
 use std::collections::BTreeMap;
 
-use cluster_support::{adjusted_rand_index, assert_close, fixture, matrix, same_partition};
 use ndarray::{Array2, s};
 use rfm_studio::core::cluster::{
     Algorithm, GmmConfig, K_SWEEP, KMeansConfig, WardTree, cluster, gmm_from_labels, kmeans,
@@ -15,6 +14,8 @@ use rfm_studio::core::cluster::{
 };
 use rfm_studio::core::embed::{Pca, Scaler, Scaling};
 use serde::Deserialize;
+use support::cluster::{adjusted_rand_index, assert_close, matrix, same_partition};
+use support::fixture;
 
 #[derive(Deserialize)]
 struct Synthetic {
@@ -71,7 +72,7 @@ fn scaling(name: &str) -> Scaling {
 }
 
 fn synthetic() -> (Array2<f64>, BTreeMap<String, Preset>) {
-    let data: Synthetic = fixture("synthetic.json");
+    let data: Synthetic = fixture("cluster/synthetic.json");
     (matrix(&data.raw), data.presets)
 }
 
@@ -193,7 +194,7 @@ struct WardTies {
 /// only scikit-learn's if ties are broken as scipy breaks them.
 #[test]
 fn ward_breaks_ties_like_scipy() {
-    let cases: BTreeMap<String, WardTies> = fixture("ward_ties.json");
+    let cases: BTreeMap<String, WardTies> = fixture("cluster/ward_ties.json");
     for (name, case) in &cases {
         let x = matrix(&case.points);
         let tree = WardTree::fit(x.view()).unwrap();

@@ -1,24 +1,18 @@
-//! Acceptance on the seed project's published table (../shared/data/seed_rfm_with_km_ae.csv):
+//! Acceptance on the seed project's published table (tests/data/seed_rfm_with_km_ae.csv):
 //! seed-compatible scaling -> PCA(2) -> KMeans k = 3 reproduces its KM_AE labels, and every
 //! stage matches scikit-learn on the real data. Reference summaries (no rows):
 //! tests/fixtures/cluster/seed_table.json, written by tests/fixtures/cluster/make_cluster.py.
 
-mod cluster_support;
+mod support;
 
 use std::collections::BTreeMap;
 
-use cluster_support::{
-    adjusted_rand_index, assert_close, assert_kmeans_inertia, fixture, silhouette,
-};
 use ndarray::Array2;
 use rfm_studio::core::cluster::{Algorithm, K_SWEEP, KMeansConfig, WardTree, cluster, kmeans};
 use rfm_studio::core::embed::{Pca, Scaler, Scaling};
 use serde::Deserialize;
-
-const SEED_TABLE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/data/seed_rfm_with_km_ae.csv"
-);
+use support::cluster::{adjusted_rand_index, assert_close, assert_kmeans_inertia, silhouette};
+use support::{fixture, seed_table};
 
 #[derive(Deserialize)]
 struct SeedSummary {
@@ -41,22 +35,6 @@ struct PresetSummary {
     gmm3_mean_log_likelihood: f64,
 }
 
-/// Recency/Frequency/Monetary columns and the seed's KM_AE labels.
-fn seed_table() -> (Array2<f64>, Vec<usize>) {
-    let mut reader = csv::Reader::from_path(SEED_TABLE).expect("seed table readable");
-    let mut values = Vec::new();
-    let mut labels = Vec::new();
-    for record in reader.records() {
-        let record = record.expect("well-formed row");
-        for column in 1..=3 {
-            values.push(record[column].parse::<f64>().expect("numeric RFM"));
-        }
-        labels.push(record[4].parse::<usize>().expect("integer KM_AE label"));
-    }
-    let rows = labels.len();
-    (Array2::from_shape_vec((rows, 3), values).unwrap(), labels)
-}
-
 fn embed(raw: &Array2<f64>, scaling: Scaling) -> (Scaler, Pca, Array2<f64>) {
     let (scaler, scaled) = Scaler::fit_transform(scaling, raw.view()).unwrap();
     let (pca, z) = Pca::fit_transform(scaled.view(), 2).unwrap();
@@ -65,8 +43,10 @@ fn embed(raw: &Array2<f64>, scaling: Scaling) -> (Scaler, Pca, Array2<f64>) {
 
 #[test]
 fn seed_preset_kmeans_on_pca_reproduces_the_seed_labels() {
-    let (raw, km_ae) = seed_table();
-    let summary: SeedSummary = fixture("seed_table.json");
+    let support::SeedTable {
+        rfm: raw, km_ae, ..
+    } = seed_table();
+    let summary: SeedSummary = fixture("cluster/seed_table.json");
     assert_eq!(raw.nrows(), summary.rows);
     let reference = &summary.presets["seed_compatible"];
     let (_, _, z) = embed(&raw, Scaling::SeedCompatible);
@@ -97,8 +77,10 @@ fn seed_preset_kmeans_on_pca_reproduces_the_seed_labels() {
 
 #[test]
 fn both_presets_match_sklearn_on_the_seed_table() {
-    let (raw, km_ae) = seed_table();
-    let summary: SeedSummary = fixture("seed_table.json");
+    let support::SeedTable {
+        rfm: raw, km_ae, ..
+    } = seed_table();
+    let summary: SeedSummary = fixture("cluster/seed_table.json");
     for (name, reference) in &summary.presets {
         let scaling = match name.as_str() {
             "seed_compatible" => Scaling::SeedCompatible,

@@ -8,7 +8,7 @@
 //! The exact k = 2 values are checked separately to 1e-6 relative down to 1e-14.
 //! F-test p-values are compared relatively down to 1e-300: scipy's are exact there.
 
-use std::path::PathBuf;
+mod support;
 
 use ndarray::Array2;
 use rfm_studio::core::evaluate::{
@@ -21,11 +21,7 @@ const REL: f64 = 1e-6;
 const SCIPY_SRANGE_ABS: f64 = 2e-11;
 
 fn fixture(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/evaluate")
-        .join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    serde_json::from_str(&text).expect("fixture is JSON")
+    support::fixture(&format!("evaluate/{name}"))
 }
 
 #[track_caller]
@@ -513,19 +509,11 @@ fn interpretability_reports_eta_squared_and_readable_rules() {
 /// labels, and the tree, against statsmodels / sklearn run on the same file.
 #[test]
 fn seed_table_statistics_match_statsmodels() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/data/seed_rfm_with_km_ae.csv"
-    );
-    let mut reader = csv::Reader::from_path(path).expect("seed table");
-    let mut values = Vec::new();
-    let mut labels = Vec::new();
-    for record in reader.records() {
-        let record = record.expect("row");
-        values.extend((1..4).map(|c| record[c].parse::<f64>().expect("number")));
-        labels.push(record[4].parse::<usize>().expect("label"));
-    }
-    let points = Array2::from_shape_vec((labels.len(), 3), values).unwrap();
+    let support::SeedTable {
+        rfm: points,
+        km_ae: labels,
+        ..
+    } = support::seed_table();
     let reference = fixture("seed_stats.json");
     assert_eq!(labels.len() as u64, reference["n"].as_u64().unwrap());
     assert_eq!(

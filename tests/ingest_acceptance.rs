@@ -1,5 +1,7 @@
-//! Acceptance of ingest + RFM against the shared data: the seed RFM table (exact), and pandas
-//! summaries written by tests/fixtures/ingest/make_ingest.py.
+//! Acceptance of ingest + RFM against the real data in tests/data: the seed RFM table (exact),
+//! and pandas summaries written by tests/fixtures/ingest/make_ingest.py.
+
+mod support;
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -7,24 +9,18 @@ use std::io::BufReader;
 
 use rfm_studio::core::ingest::{
     CleaningRule, ColumnMapping, DateOrder, DateShape, FileFormat, IngestOptions, Ingested,
-    InputKind, Role, TextEncoding, normalised_customer_id, read_transactions,
+    InputKind, Role, TextEncoding, read_transactions,
 };
 use rfm_studio::core::rfm::{RfmTable, quintile_bins};
 use serde_json::Value;
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/");
-
 fn expected() -> Value {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/ingest/expected.json"
-    ))
-    .expect("fixture");
-    serde_json::from_str(&text).expect("fixture JSON")
+    support::fixture("ingest/expected.json")
 }
 
+/// Reads a data set of tests/data.
 fn ingest(name: &str, options: &IngestOptions) -> Ingested {
-    let file = File::open(format!("{DATA}{name}")).expect("shared data file");
+    let file = File::open(support::data_path(name)).expect("data set in tests/data");
     let total = file.metadata().ok().map(|m| m.len());
     let mut calls = Vec::new();
     let ingested = read_transactions(BufReader::new(file), total, options, &mut |done, total| {
@@ -177,31 +173,26 @@ fn real_sheet_reproduces_every_customer_of_the_seed_table() {
     );
     assert_eq!(ingested.report.format, FileFormat::GzipCsv);
     assert_eq!(ingested.report.input_kind, InputKind::Transactions);
-    let mut seed = csv::Reader::from_path(format!("{DATA}seed_rfm_with_km_ae.csv")).unwrap();
-    let mut seed_rows = 0;
+    let seed = support::seed_table();
     let by_id: HashMap<&str, _> = ingested
         .customers
         .iter()
         .map(|c| (c.customer_id.as_str(), c))
         .collect();
-    for row in seed.records() {
-        let row = row.unwrap();
-        let id = std::str::from_utf8(normalised_customer_id(row[0].as_bytes()).unwrap()).unwrap();
+    for (id, row) in seed.customer_ids.iter().zip(seed.rfm.rows()) {
         let customer = by_id
-            .get(id)
+            .get(id.as_str())
             .unwrap_or_else(|| panic!("customer {id} missing"));
-        assert_eq!(customer.recency.to_string(), row[1], "recency of {id}");
-        assert_eq!(customer.frequency.to_string(), row[2], "frequency of {id}");
-        let seed_monetary: f64 = row[3].parse().unwrap();
+        assert_eq!(f64::from(customer.recency), row[0], "recency of {id}");
+        assert_eq!(f64::from(customer.frequency), row[1], "frequency of {id}");
         // the seed prints Monetary rounded to cents
         assert!(
-            (customer.monetary - seed_monetary).abs() <= 0.005 + 1e-9 * seed_monetary.abs(),
+            (customer.monetary - row[2]).abs() <= 0.005 + 1e-9 * row[2].abs(),
             "monetary of {id}"
         );
-        seed_rows += 1;
     }
-    assert_eq!(seed_rows, 4_312);
-    assert_eq!(ingested.customers.len(), seed_rows);
+    assert_eq!(seed.customer_ids.len(), 4_312);
+    assert_eq!(ingested.customers.len(), 4_312);
     let summary = &expected()["online_retail_II_2009_2010"];
     assert_report_matches(&ingested, summary);
     assert_matches_summary(&ingested, summary);

@@ -1,14 +1,14 @@
 //! The `rfm` and `generate` subcommands end to end, run in-process through `cli::run` (the
 //! binary itself only prints the error and sets the exit code).
 
+mod support;
+
 use std::path::PathBuf;
 
 use clap::Parser;
 use rfm_studio::cli::{Cli, run};
 use rfm_studio::core::ingest::{IngestOptions, read_transactions};
 use serde_json::Value;
-
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/");
 
 fn command(args: &[&str]) -> Result<(), String> {
     let cli = Cli::try_parse_from(std::iter::once("rfm-studio").chain(args.iter().copied()))
@@ -23,10 +23,11 @@ fn temp(name: &str) -> PathBuf {
 #[test]
 fn rfm_writes_the_table_and_the_report() {
     let (out, report) = (temp("sample.csv"), temp("sample.json"));
-    let input = format!("{DATA}online_retail_II_sample_bom_mdy.csv");
+    let input = support::bom_sample_path();
+    let input = input.to_str().unwrap();
     command(&[
         "rfm",
-        &input,
+        input,
         "--out",
         out.to_str().unwrap(),
         "--report-json",
@@ -45,7 +46,7 @@ fn rfm_writes_the_table_and_the_report() {
     assert_eq!(json["rows_read"], 99);
     assert_eq!(json["date_order"]["ambiguous"], true);
     let ingested = read_transactions(
-        std::fs::File::open(&input).unwrap(),
+        std::fs::File::open(input).unwrap(),
         None,
         &IngestOptions::default(),
         &mut |_, _| {},
@@ -62,10 +63,11 @@ fn rfm_writes_the_table_and_the_report() {
 fn rfm_takes_an_explicit_mapping_and_rejects_a_bad_one() {
     let out = temp("cdnow.csv");
     let out = out.to_str().unwrap();
-    let cdnow = format!("{DATA}cdnow_master.csv");
+    let cdnow = support::cdnow_path();
+    let cdnow = cdnow.to_str().unwrap();
     command(&[
         "rfm",
-        &cdnow,
+        cdnow,
         "--out",
         out,
         "--map",
@@ -79,15 +81,15 @@ fn rfm_takes_an_explicit_mapping_and_rejects_a_bad_one() {
         23_570 + 1
     );
     assert_eq!(
-        command(&["rfm", &cdnow, "--out", out]).unwrap_err(),
+        command(&["rfm", cdnow, "--out", out]).unwrap_err(),
         "missing required column(s): quantity, price; the header has: customer_id, date, number_of_cds, dollar_value"
     );
     assert_eq!(
-        command(&["rfm", &cdnow, "--out", out, "--map", "amount=dollars"]).unwrap_err(),
+        command(&["rfm", cdnow, "--out", out, "--map", "amount=dollars"]).unwrap_err(),
         "the mapping names column \"dollars\" for amount, but the header has: customer_id, date, number_of_cds, dollar_value"
     );
     assert!(
-        command(&["rfm", &cdnow, "--out", out, "--map", "money"])
+        command(&["rfm", cdnow, "--out", out, "--map", "money"])
             .unwrap_err()
             .starts_with("--map money: expected ROLE=COLUMN")
     );
@@ -124,4 +126,40 @@ fn generate_is_deterministic_and_feeds_rfm() {
     ])
     .unwrap();
     assert!(std::fs::read_to_string(&table).unwrap().lines().count() > 100);
+}
+
+#[test]
+fn generate_customers_writes_exactly_that_many() {
+    let (transactions, table) = (temp("population.csv"), temp("population-rfm.csv"));
+    for (out, rfm) in [(&transactions, false), (&table, true)] {
+        let out = out.to_str().unwrap();
+        let mut args = vec![
+            "generate",
+            "--customers",
+            "250",
+            "--seed",
+            "4",
+            "--out",
+            out,
+        ];
+        if rfm {
+            args.push("--rfm");
+        }
+        command(&args).unwrap();
+    }
+    let table_text = std::fs::read_to_string(&table).unwrap();
+    assert!(table_text.starts_with("customer_id,recency,frequency,monetary\n"));
+    assert_eq!(table_text.lines().count(), 250 + 1);
+    let ingested = read_transactions(
+        std::fs::File::open(&transactions).unwrap(),
+        None,
+        &IngestOptions::default(),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(ingested.customers.len(), 250);
+    let out = table.to_str().unwrap();
+    assert!(command(&["generate", "--rows", "10", "--rfm", "--out", out]).is_err());
+    assert!(command(&["generate", "--customers", "0", "--out", out]).is_err());
+    assert!(command(&["generate", "--seed", "1", "--out", out]).is_err());
 }

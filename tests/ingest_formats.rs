@@ -1,9 +1,12 @@
 //! Formats, sniffing, options and the generator, checked against pandas results written by
 //! tests/fixtures/ingest/make_ingest.py.
 
+mod support;
+
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use rfm_studio::core::generate::{GeneratorConfig, HEADER, generate_transactions};
 use rfm_studio::core::ingest::{
@@ -13,15 +16,16 @@ use rfm_studio::core::ingest::{
 use rfm_studio::core::rfm::RfmTable;
 use serde_json::Value;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ingest/");
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/");
-
-fn expected() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(format!("{FIXTURES}expected.json")).unwrap())
-        .unwrap()
+/// A small format file of tests/fixtures/ingest.
+fn format_fixture(name: &str) -> PathBuf {
+    support::repo_path("tests/fixtures/ingest").join(name)
 }
 
-fn read(path: &str, options: &IngestOptions) -> Result<Ingested, IngestError> {
+fn expected() -> Value {
+    support::fixture("ingest/expected.json")
+}
+
+fn read(path: &Path, options: &IngestOptions) -> Result<Ingested, IngestError> {
     read_transactions(File::open(path).unwrap(), None, options, &mut |_, _| {})
 }
 
@@ -68,7 +72,7 @@ fn small_format_files_match_pandas() {
         ),
     ];
     for (name, format, encoding, delimiter, order) in cases {
-        let ingested = read(&format!("{FIXTURES}{name}"), &IngestOptions::default()).unwrap();
+        let ingested = read(&format_fixture(name), &IngestOptions::default()).unwrap();
         let report = &ingested.report;
         let want = &fixture["small_files"][name];
         assert_eq!(
@@ -136,7 +140,7 @@ fn small_format_files_match_pandas() {
 #[test]
 fn sniff_shows_layout_mapping_dates_and_preview() {
     let mut gz = Vec::new();
-    File::open(format!("{DATA}online_retail_II_2009_2010.csv.gz"))
+    File::open(support::real_sheet_path())
         .unwrap()
         .take(SNIFF_BYTES as u64)
         .read_to_end(&mut gz)
@@ -156,14 +160,13 @@ fn sniff_shows_layout_mapping_dates_and_preview() {
     assert_eq!(real.preview.len(), 10);
     assert_eq!(real.preview[3][2], "RECORD FRAME 7\" SINGLE SIZE ");
 
-    let bom = sniff(&std::fs::read(format!("{DATA}online_retail_II_sample_bom_mdy.csv")).unwrap())
-        .unwrap();
+    let bom = sniff(&std::fs::read(support::bom_sample_path()).unwrap()).unwrap();
     assert!(bom.has_bom);
     assert_eq!(bom.header[0], "Invoice");
     assert!(bom.date_order.ambiguous);
 
-    let dmy = sniff(&std::fs::read(format!("{FIXTURES}semicolon_decimal_comma_dmy.csv")).unwrap())
-        .unwrap();
+    let dmy =
+        sniff(&std::fs::read(format_fixture("semicolon_decimal_comma_dmy.csv")).unwrap()).unwrap();
     assert_eq!(dmy.date_order.order, Some(DateOrder::Dmy));
     assert!(
         dmy.date_order
@@ -172,19 +175,18 @@ fn sniff_shows_layout_mapping_dates_and_preview() {
             .contains("only valid day-first")
     );
 
-    let cdnow =
-        sniff(&std::fs::read(format!("{DATA}cdnow_master.csv")).unwrap()[..SNIFF_BYTES]).unwrap();
+    let cdnow = sniff(&std::fs::read(support::cdnow_path()).unwrap()[..SNIFF_BYTES]).unwrap();
     assert_eq!(cdnow.input_kind, None);
     assert_eq!(cdnow.missing_roles, [Role::Quantity, Role::Price]);
 
-    let xlsx = sniff(&std::fs::read(format!("{FIXTURES}two_sheets.xlsx")).unwrap()).unwrap();
+    let xlsx = sniff(&std::fs::read(format_fixture("two_sheets.xlsx")).unwrap()).unwrap();
     assert_eq!((xlsx.format, xlsx.delimiter), (FileFormat::Xlsx, None));
     assert_eq!(xlsx.preview[0].len(), 8);
 }
 
 #[test]
 fn date_order_can_be_forced() {
-    let path = format!("{DATA}online_retail_II_sample_bom_mdy.csv");
+    let path = support::bom_sample_path();
     let month_first = read(&path, &IngestOptions::default()).unwrap();
     let day_first = read(
         &path,
@@ -205,18 +207,21 @@ fn date_order_can_be_forced() {
     );
     assert!(!day_first.report.date_order.ambiguous);
     let forced_wrong = read(
-        &format!("{FIXTURES}semicolon_decimal_comma_dmy.csv"),
+        &format_fixture("semicolon_decimal_comma_dmy.csv"),
         &IngestOptions {
             date_order: DateOrder::Mdy,
             ..IngestOptions::default()
         },
     );
-    assert!(matches!(forced_wrong, Err(IngestError::BadDate { .. })));
+    assert!(matches!(
+        forced_wrong,
+        Err(IngestError::DateOrderContradicted { .. })
+    ));
 }
 
 #[test]
 fn netting_cancellations_lowers_monetary_but_not_frequency() {
-    let path = format!("{DATA}online_retail_II_2009_2010.csv.gz");
+    let path = support::real_sheet_path();
     let dropped = read(&path, &IngestOptions::default()).unwrap();
     let mut options = IngestOptions::default();
     options.policy.cancellations = CancellationPolicy::Net;
@@ -240,7 +245,7 @@ fn netting_cancellations_lowers_monetary_but_not_frequency() {
 
 #[test]
 fn non_product_rule_is_off_by_default_and_counts_what_it_removes() {
-    let path = format!("{DATA}online_retail_II_2009_2010.csv.gz");
+    let path = support::real_sheet_path();
     let mut options = IngestOptions::default();
     options.policy.drop_non_product_codes = true;
     let ingested = read(&path, &options).unwrap();
@@ -268,11 +273,7 @@ fn non_product_rule_is_off_by_default_and_counts_what_it_removes() {
 
 #[test]
 fn snapshot_override_shifts_recency() {
-    let ingested = read(
-        &format!("{DATA}online_retail_II_sample_bom_mdy.csv"),
-        &IngestOptions::default(),
-    )
-    .unwrap();
+    let ingested = read(&support::bom_sample_path(), &IngestOptions::default()).unwrap();
     let default = RfmTable::from_ingested(&ingested, None).unwrap();
     let later = chrono::NaiveDate::from_ymd_opt(2010, 12, 12).unwrap();
     let shifted = RfmTable::from_ingested(&ingested, Some(later)).unwrap();

@@ -1,41 +1,36 @@
-//! The whole pipeline on the seed project's own RFM table (../shared/data/seed_rfm_with_km_ae.csv,
+//! The whole pipeline on the seed project's own RFM table (tests/data/seed_rfm_with_km_ae.csv,
 //! 4,312 customers with the seed's KM_AE labels), with the seed-compatible preset and k = 3.
 //!
 //! References: the seed's labels (KM_PCA must agree with them, ARI >= 0.95, as the Python peer
 //! does) and the Python peer's KM_PCA silhouette on this table (0.611; ../shared/README.md). The
 //! KM_AE silhouette across autoencoder seeds is compared with the peer's in tests/autoencoder.rs.
 
+mod support;
+
 use std::collections::HashMap;
 
 use rfm_studio::core::evaluate::adjusted_rand_index;
 use rfm_studio::core::pipeline::{PipelineOptions, Progress, Report, Stage, run_blocking};
 
-const SEED_TABLE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/data/seed_rfm_with_km_ae.csv"
-);
-
 fn seed_labels() -> HashMap<String, usize> {
-    let mut reader = csv::Reader::from_path(SEED_TABLE).expect("seed table is readable");
-    reader
-        .records()
-        .map(|r| {
-            let r = r.expect("well-formed row");
-            let id = r[0].trim_end_matches(".0").to_string();
-            (id, r[4].parse().expect("numeric label"))
-        })
-        .collect()
+    let table = support::seed_table();
+    table.customer_ids.into_iter().zip(table.km_ae).collect()
 }
 
 fn run_seed(seed: u64, events: &mut Vec<Progress>) -> Report {
-    let bytes = std::fs::read(SEED_TABLE).expect("seed table is readable");
+    let bytes = std::fs::read(support::seed_table_path()).expect("seed table is readable");
     let options = PipelineOptions {
         seed,
         k_sweep: seed == 42,
         ..PipelineOptions::default()
     };
-    run_blocking(&bytes, &options, &mut |p| events.push(p))
-        .expect("the pipeline runs on the seed table")
+    run_blocking(
+        bytes.as_slice(),
+        Some(bytes.len() as u64),
+        &options,
+        &mut |p| events.push(p),
+    )
+    .expect("the pipeline runs on the seed table")
 }
 
 fn variant<'a>(report: &'a Report, name: &str) -> &'a rfm_studio::core::pipeline::Variant {

@@ -2,12 +2,15 @@
 //! value for value, the trustworthiness measure exactly, and the embedding's quality within a
 //! tolerance (the optimisation is stochastic in float rounding, so coordinates are not compared).
 
+mod support;
+
 use ndarray::{Array2, ArrayView2};
 use rfm_studio::core::tsne::{
     TsneConfig, TsneError, TsneInit, joint_probabilities, trustworthiness, tsne,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use support::cluster::matrix;
 
 #[derive(Deserialize)]
 struct Reference {
@@ -22,16 +25,7 @@ struct Reference {
 }
 
 fn reference() -> Reference {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/tsne/tsne_reference.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).expect("fixture exists"))
-        .expect("fixture parses")
-}
-
-fn matrix(rows: &[Vec<f64>]) -> Array2<f64> {
-    Array2::from_shape_fn((rows.len(), rows[0].len()), |(i, j)| rows[i][j])
+    support::fixture("tsne/tsne_reference.json")
 }
 
 /// Mean share of each blob point's 10 nearest map neighbours that come from the same blob.
@@ -177,26 +171,6 @@ struct SeedTableReference {
     fit_seconds_single_thread: f64,
 }
 
-/// The seed project's 4,312 customers, standard-scaled (population std) as the seed did.
-fn seed_table_scaled() -> Array2<f64> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/data/seed_rfm_with_km_ae.csv"
-    );
-    let mut reader = csv::Reader::from_path(path).expect("seed table is readable");
-    let rows: Vec<Vec<f64>> = reader
-        .records()
-        .map(|r| {
-            let r = r.expect("well-formed row");
-            (1..4).map(|j| r[j].parse().expect("numeric RFM")).collect()
-        })
-        .collect();
-    let x = matrix(&rows);
-    let mean = x.mean_axis(ndarray::Axis(0)).unwrap();
-    let std = x.std_axis(ndarray::Axis(0), 0.0);
-    (x - &mean) / &std
-}
-
 /// Full-size run on the seed table against sklearn's summary of the same run (fixture
 /// `seed_table`), with both timings printed. Slow in an unoptimised build; run on demand:
 /// `CARGO_PROFILE_DEV_OPT_LEVEL=2 cargo test --test tsne -- --ignored --nocapture`.
@@ -207,15 +181,8 @@ fn seed_table_map_is_as_faithful_as_sklearn() {
     struct Fixture {
         seed_table: SeedTableReference,
     }
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/tsne/tsne_reference.json"
-    );
-    let reference: SeedTableReference =
-        serde_json::from_str::<Fixture>(&std::fs::read_to_string(path).expect("fixture exists"))
-            .expect("fixture parses")
-            .seed_table;
-    let x = seed_table_scaled();
+    let reference = support::fixture::<Fixture>("tsne/tsne_reference.json").seed_table;
+    let x = support::seed_table().standard_scaled();
     assert_eq!(x.nrows(), reference.rows);
     let started = std::time::Instant::now();
     let result = tsne(x.view(), &TsneConfig::default(), &mut |_, _| {}).unwrap();

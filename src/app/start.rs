@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 use super::state::{AppState, DEMO_ROWS};
 use crate::core::embed::scale::Scaling;
 use crate::core::ingest::{CancellationPolicy, DateOrder, Role, Sniffed};
+use crate::core::pipeline::MIN_SAMPLE_SIZE;
 
 #[component]
 pub fn Start() -> impl IntoView {
@@ -119,6 +120,21 @@ pub fn RunOptions() -> impl IntoView {
                     on:change=move |ev| {
                         if let Ok(seed) = event_target_value(&ev).parse::<u64>() {
                             options.update(|o| o.seed = seed);
+                        }
+                    }
+                />
+            </label>
+            <label title="Silhouettes, Ward trees, stability, the k sweep and the t-SNE map cost O(n²): above this many customers they use a seeded, stratified sample of this size; at or below it every number is exact.">
+                "Sample for O(n²) stages "
+                <input
+                    type="number"
+                    min=MIN_SAMPLE_SIZE
+                    step="1000"
+                    data-testid="sample-size"
+                    prop:value=move || options.with(|o| o.sample_size.to_string())
+                    on:change=move |ev| {
+                        if let Ok(size) = event_target_value(&ev).parse::<usize>() {
+                            options.update(|o| o.sample_size = size.max(MIN_SAMPLE_SIZE));
                         }
                     }
                 />

@@ -11,7 +11,7 @@ use super::charts::{Chart, base_layout, cluster_colour};
 use super::dashboard::{DashboardContext, Segmentation};
 use super::start::RunOptions;
 use super::state::AppState;
-use crate::core::pipeline::{SCORE_WEIGHTS, Variant};
+use crate::core::pipeline::{SCORE_WEIGHTS, SampleReport, Variant};
 use crate::core::roi::{RoiAssumptions, scenario};
 
 fn contexts() -> (AppState, DashboardContext) {
@@ -44,6 +44,11 @@ fn money(value: f64) -> String {
     } else {
         grouped
     }
+}
+
+/// A whole count with thousands separators (money's formatting without cents).
+fn count(value: usize) -> String {
+    money(value as f64)
 }
 
 fn percent(value: f64) -> String {
@@ -86,6 +91,30 @@ pub fn Overview() -> impl IntoView {
                     .iter()
                     .map(|r| view! { <tr><td>{r.label.to_string()}</td><td class="num">{money(r.rows as f64)}</td></tr> })
                     .collect_view();
+                let unreadable = (!q.unreadable.is_empty()).then(|| {
+                    let rows = q
+                        .unreadable
+                        .iter()
+                        .map(|u| {
+                            let lines = u.first_lines.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
+                            view! { <tr title=u.example.clone()><td>{u.label.clone()}</td><td class="num">{money(u.rows as f64)}</td><td>{lines}</td></tr> }
+                        })
+                        .collect_view();
+                    view! {
+                        <table class="data" data-testid="unreadable">
+                            <thead><tr><th>"Lines dropped: could not be read"</th><th>"Lines"</th><th>"First at lines"</th></tr></thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    }
+                });
+                let c = &q.cancellations;
+                let mut cancellation_rule = match (&c.rule, &c.example) {
+                    (Some(rule), Some(example)) => format!("{rule}, e.g. {example}: {} lines", money(c.rows as f64)),
+                    _ => "none found".to_owned(),
+                };
+                if c.other_c_invoice_rows > 0 {
+                    cancellation_rule += &format!("; {} lines with other invoices starting with \"C\" read as purchases", money(c.other_c_invoice_rows as f64));
+                }
                 view! {
                     <h3>"Data quality"</h3>
                     <div class="grid-2">
@@ -99,6 +128,7 @@ pub fn Overview() -> impl IntoView {
                                 <tr><td>"Last purchase"</td><td>{q.last_date.map(|d| d.to_string()).unwrap_or_default()}</td></tr>
                                 <tr><td>"Recency counted to"</td><td>{q.snapshot_date.map(|d| d.to_string()).unwrap_or_default()}</td></tr>
                                 <tr><td>"Revenue kept (file currency)"</td><td class="num">{money(q.total_revenue)}</td></tr>
+                                <tr><td>"Cancellations recognised by"</td><td>{cancellation_rule}</td></tr>
                             </tbody>
                         </table>
                         <table class="data">
@@ -106,8 +136,10 @@ pub fn Overview() -> impl IntoView {
                             <tbody>{removed}</tbody>
                         </table>
                     </div>
+                    {unreadable}
                 }
             })}
+            {sample_note(&s.report.sample, s.report.options.seed).map(|note| view! { <p class="muted">{note}</p> })}
             <p class="muted">{format!("Pipeline stages: {}", s.report.timings.iter().map(|t| format!("{} {:.2} s", t.stage.label(), t.seconds)).collect::<Vec<_>>().join(" · "))}</p>
         }
     })
@@ -424,37 +456,44 @@ pub fn Map() -> impl IntoView {
         ctx.segmentation.with(|s| {
             let mut plot = Plot::new();
             if let Some(s) = s {
-                let coords = match which {
-                    1 => &s.report.pca,
-                    2 => &s.report.latent,
-                    _ => &s.report.tsne,
+                let report = &s.report;
+                // The map shows the run's sample: the t-SNE was computed on it, and a chart of
+                // a million points would freeze the page.
+                let position = |i: usize| match which {
+                    1 => report.pca.get(i).copied(),
+                    2 => report.latent.get(i).copied(),
+                    _ => report.tsne_of(i),
                 };
                 for c in 0..s.k {
                     let rows: Vec<usize> = visible
                         .iter()
                         .copied()
-                        .filter(|&i| s.labels[i] == c)
+                        .filter(|&i| {
+                            s.labels[i] == c && report.sample_rows.binary_search(&i).is_ok()
+                        })
                         .collect();
                     let text: Vec<String> = rows
                         .iter()
                         .map(|&i| {
-                            let cu = &s.report.customers[i];
+                            let cu = &report.customers[i];
                             format!(
                                 "customer {}<br>R {} · F {} · M {:.2}",
                                 cu.id, cu.recency, cu.frequency, cu.monetary
                             )
                         })
                         .collect();
+                    let (xs, ys): (Vec<f64>, Vec<f64>) = rows
+                        .iter()
+                        .filter_map(|&i| position(i))
+                        .map(|[x, y]| (x, y))
+                        .unzip();
                     plot.add_trace(
-                        Scatter::new(
-                            rows.iter().map(|&i| coords[i][0]).collect(),
-                            rows.iter().map(|&i| coords[i][1]).collect(),
-                        )
-                        .mode(Mode::Markers)
-                        .name(s.cluster_name(c))
-                        .marker(Marker::new().color(cluster_colour(c)).size(5).opacity(0.75))
-                        .hover_text_array(text)
-                        .hover_info(HoverInfo::Text),
+                        Scatter::new(xs, ys)
+                            .mode(Mode::Markers)
+                            .name(s.cluster_name(c))
+                            .marker(Marker::new().color(cluster_colour(c)).size(5).opacity(0.75))
+                            .hover_text_array(text)
+                            .hover_info(HoverInfo::Text),
                     );
                 }
             }
@@ -463,7 +502,14 @@ pub fn Map() -> impl IntoView {
                 "PCA (2 components)",
                 "Autoencoder latent space",
             ][which];
-            plot.set_layout(base_layout(title, state.dark.get()).height(620));
+            let title = match s.as_ref().map(|s| &s.report.sample) {
+                Some(sample) if !sample.is_everyone() => format!(
+                    "{title}: seeded sample of {} of {} customers",
+                    sample.size, sample.customers
+                ),
+                _ => title.to_string(),
+            };
+            plot.set_layout(base_layout(&title, state.dark.get()).height(620));
             plot
         })
     };
@@ -482,6 +528,28 @@ pub fn Map() -> impl IntoView {
     }
 }
 
+/// "0.612" for an exact number, "0.612 ± 0.003" for one estimated on the run's sample.
+fn with_error(value: f64, standard_error: f64) -> String {
+    if standard_error > 0.0 {
+        format!("{value:.3} ± {standard_error:.3}")
+    } else {
+        format!("{value:.3}")
+    }
+}
+
+/// Where the complexity budget sampled, said once on every view that shows sampled numbers.
+fn sample_note(sample: &SampleReport, seed: u64) -> Option<String> {
+    (!sample.is_everyone()).then(|| {
+        format!(
+            "{} use a seeded, stratified sample of {} of {} customers (seed {seed}; ± is one \
+             standard error); cluster labels, sizes and every statistic use all customers.",
+            sample.used_for.join(", "),
+            count(sample.size),
+            count(sample.customers)
+        )
+    })
+}
+
 fn variant_row(v: &Variant, winner: bool) -> impl IntoView + use<> {
     let reseed = v
         .stability_reseed
@@ -497,8 +565,8 @@ fn variant_row(v: &Variant, winner: bool) -> impl IntoView + use<> {
     view! {
         <tr class:winner=winner>
             <th scope="row">{v.name.clone()}{winner.then_some(" ★")}</th>
-            <td class="num">{format!("{:.3}", v.silhouette_own.score)}</td>
-            <td class="num">{format!("{:.3}", v.silhouette_common.score)}</td>
+            <td class="num">{with_error(v.silhouette_own.score, v.silhouette_own.standard_error)}</td>
+            <td class="num">{with_error(v.silhouette_common.score, v.silhouette_common.standard_error)}</td>
             <td class="num">{format!("{:.3}", v.silhouette_common.macro_score)}</td>
             <td class="num">{format!("{:.3}", v.davies_bouldin)}</td>
             <td class="num">{format!("{:.0}", v.calinski_harabasz)}</td>
@@ -532,6 +600,7 @@ pub fn Models() -> impl IntoView {
             let rules = r.variants[r.winner].interpretability.tree.rules.clone();
             view! {
                 <p class="verdict" data-testid="verdict">{r.verdict.clone()}</p>
+                {sample_note(&r.sample, r.options.seed).map(|note| view! { <p class="muted" data-testid="sample-note">{note}</p> })}
                 <p class="muted">{format!("Seed's published silhouettes ({}): {published}. Ours, same metric and k = {}: {ours}.", r.published.source, r.options.k)}</p>
                 <div class="table-scroll">
                     <table class="data" data-testid="comparison">

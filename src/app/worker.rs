@@ -101,6 +101,7 @@ async fn run(bytes: &[u8], options: &PipelineOptions, force_cpu: bool) -> Result
     };
     let report = pipeline::run(
         bytes,
+        Some(bytes.len() as u64),
         options,
         &device,
         &compute.label(),

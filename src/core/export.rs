@@ -1,5 +1,6 @@
 //! Text exports of a report, shared by the command-line twin and the browser's downloads.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use super::evaluate::PairwiseTest;
@@ -11,7 +12,7 @@ pub fn labels_csv(report: &Report, rows: &[usize]) -> String {
     let mut out = String::from("customer_id,recency,frequency,monetary");
     for v in &report.variants {
         out.push(',');
-        out.push_str(&v.name);
+        out.push_str(&csv_text(&v.name));
     }
     out.push_str(",tsne_x,tsne_y\n");
     for &i in rows {
@@ -19,16 +20,21 @@ pub fn labels_csv(report: &Report, rows: &[usize]) -> String {
         let _ = write!(
             out,
             "{},{},{},{}",
-            csv_field(&c.id),
+            csv_text(&c.id),
             c.recency,
             c.frequency,
-            c.monetary
+            money(c.monetary)
         );
         for v in &report.variants {
             let _ = write!(out, ",{}", v.labels[i]);
         }
-        let [x, y] = report.tsne.get(i).copied().unwrap_or([f64::NAN; 2]);
-        let _ = writeln!(out, ",{x},{y}");
+        // Customers outside the map's sample have no t-SNE position: empty cells.
+        match report.tsne_of(i) {
+            Some([x, y]) => {
+                let _ = writeln!(out, ",{x},{y}");
+            }
+            None => out.push_str(",,\n"),
+        }
     }
     out
 }
@@ -45,8 +51,8 @@ pub fn statistics_csv(report: &Report) -> String {
             let _ = writeln!(
                 out,
                 "{},{},ANOVA,,{},,,,{},{},{}",
-                v.name,
-                f.feature,
+                csv_text(&v.name),
+                csv_text(&f.feature),
                 a.f_statistic,
                 a.p_value,
                 a.p_value < 0.05,
@@ -56,8 +62,8 @@ pub fn statistics_csv(report: &Report) -> String {
                 let _ = writeln!(
                     out,
                     "{},{},Welch ANOVA,,{},,,,{},{},",
-                    v.name,
-                    f.feature,
+                    csv_text(&v.name),
+                    csv_text(&f.feature),
                     w.f_statistic,
                     w.p_value,
                     w.p_value < 0.05
@@ -67,11 +73,11 @@ pub fn statistics_csv(report: &Report) -> String {
                 for p in &test.pairs {
                     let _ = writeln!(
                         out,
-                        "{},{},{name},{} vs {},{},{},{},{},{},{},",
-                        v.name,
-                        f.feature,
-                        p.group_a,
-                        p.group_b,
+                        "{},{},{},{},{},{},{},{},{},{},",
+                        csv_text(&v.name),
+                        csv_text(&f.feature),
+                        csv_text(name),
+                        csv_text(&format!("{} vs {}", p.group_a, p.group_b)),
                         p.q_statistic,
                         p.mean_diff,
                         p.ci_lower,
@@ -90,10 +96,27 @@ pub fn statistics_csv(report: &Report) -> String {
     out
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
+/// One text cell of an exported CSV, safe to open in a spreadsheet. OWASP's rule against
+/// formula injection: text starting with `=`, `+`, `-`, `@`, tab or carriage return gets a
+/// leading `'` (a spreadsheet would otherwise evaluate it); then the cell is quoted when it
+/// holds a comma, quote or line break. Numbers are written without it, so `-3` stays a number.
+pub fn csv_text(text: &str) -> Cow<'_, str> {
+    let safe = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
     } else {
-        text.to_string()
+        Cow::Borrowed(text)
+    };
+    if safe.contains([',', '"', '\n', '\r']) {
+        Cow::Owned(format!("\"{}\"", safe.replace('"', "\"\"")))
+    } else {
+        safe
     }
+}
+
+/// An amount of money to the cent, as a plain number: `484.33`, not the `484.33000000000004`
+/// that summing line totals leaves.
+pub fn money(amount: f64) -> String {
+    // Adding 0.0 turns a rounded -0.0 into 0.0.
+    let cents = (amount * 100.0).round() / 100.0 + 0.0;
+    format!("{cents:.2}")
 }

@@ -10,6 +10,11 @@
 //! right-skewed. Invoice lines are drawn from a generator seeded per invoice, so a
 //! cancellation can copy the lines of its source invoice without storing any rows: memory
 //! grows with invoices, not rows.
+//!
+//! A second mode writes a population of exactly N customers ([`generate_population`]) for
+//! inputs far beyond the real file: customers are drawn one at a time from their own seed and
+//! streamed out (memory does not grow with N), as transactions or as the RFM table those
+//! transactions give.
 
 use std::io::Write;
 
@@ -28,6 +33,21 @@ const PRODUCTS: usize = 4_000;
 const GUEST_SHARE: f64 = 0.22;
 const CANCELLATION_SHARE: f64 = 0.02;
 const DUPLICATE_LINE_SHARE: f64 = 0.01;
+/// Rows per customer of a generated population, guest and cancellation rows included.
+const POPULATION_ROWS_PER_CUSTOMER: f64 = 20.0;
+/// Invoices per customer = ceil(LogNormal(mu, sigma)), fitted to the real 2009-2010 sheet:
+/// 33% of customers with one invoice, median 2, mean 4.5, 90th percentile 9, 99th 31, max 205
+/// of 4,312 (the fit gives 33%, 2, 4.4, 9, 34 and a max of ~150 at that size, ~700 at 1M).
+const INVOICES_MU: f64 = 0.56;
+const INVOICES_SIGMA: f64 = 1.27;
+/// Spread of lines per invoice (ceil of a log-normal, like invoices per customer).
+const LINES_SIGMA: f64 = 0.9;
+/// Chance that a guest invoice follows a customer; guests buy bigger baskets.
+const GUEST_INVOICE_CHANCE: f64 = 0.5;
+/// Chance that a customer invoice is followed by a cancellation of some of its lines.
+const CANCELLED_INVOICE_CHANCE: f64 = 0.05;
+/// The most customers of a population: ids are 12346 + index and must fit a `u32`.
+pub const MAX_POPULATION: u32 = 100_000_000;
 
 pub const HEADER: [&str; 8] = [
     "Invoice",
@@ -136,6 +156,23 @@ pub struct GeneratorConfig {
     pub customers: Option<u32>,
 }
 
+/// A population of exactly `customers` registered customers (`rfm-studio generate --customers`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PopulationConfig {
+    pub customers: u32,
+    pub seed: u64,
+    pub output: PopulationOutput,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PopulationOutput {
+    /// Online-Retail-II-shaped transactions, ~20 rows per customer, grouped by customer.
+    Transactions,
+    /// `customer_id,recency,frequency,monetary`: what the ingest computes from the
+    /// transactions of the same seed (recency counted from the day after the span's end).
+    Rfm,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct GenerationSummary {
     pub rows: u64,
@@ -205,49 +242,15 @@ pub fn generate_transactions<W: Write>(
     // Invoice numbers follow time; ties keep generation order, which is itself seeded.
     invoices.sort_by_key(|invoice| invoice.minute);
 
-    let days: Vec<String> = (0..=SPAN_DAYS).map(day_text).collect();
-    let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(HEADER)?;
-    let mut fields = Fields::default();
-    let mut written = 0;
-    for (number, invoice) in invoices.iter().enumerate() {
+    let mut sink = TransactionSink::new(out)?;
+    for invoice in &invoices {
         let lines = invoice_lines(invoice, &products, &popularity, &customers);
-        let prefix = if invoice.cancels.is_some() { "C" } else { "" };
-        fields.invoice = format!("{prefix}{}", FIRST_INVOICE + number as u64);
-        fields.date = format!(
-            "{} {:02}:{:02}:00",
-            days[(invoice.minute / 1440) as usize],
-            invoice.minute / 60 % 24,
-            invoice.minute % 60
-        );
-        // As pandas exports the real workbook: a float id column because of the gaps.
-        fields.customer = invoice
-            .customer
-            .map(|c| format!("{}.0", customers[c as usize].id))
-            .unwrap_or_default();
-        for line in &lines {
-            let product = &products[line.product];
-            let description = if line.blank_description {
-                ""
-            } else {
-                product.description.as_str()
-            };
-            writer.write_record([
-                fields.invoice.as_str(),
-                product.code.as_str(),
-                description,
-                &line.quantity.to_string(),
-                fields.date.as_str(),
-                &price_text(line.price),
-                fields.customer.as_str(),
-                COUNTRIES[invoice.country],
-            ])?;
-        }
-        written += lines.len() as u64;
+        let customer_id = invoice.customer.map(|c| customers[c as usize].id);
+        sink.write_invoice(invoice, customer_id, &lines, &products)?;
     }
-    writer.flush()?;
+    sink.finish()?;
     Ok(GenerationSummary {
-        rows: written,
+        rows: sink.rows,
         customers: customer_count,
         invoices: invoices.len() as u64,
         guest_rows,
@@ -255,19 +258,96 @@ pub fn generate_transactions<W: Write>(
     })
 }
 
-#[derive(Default)]
-struct Fields {
+/// Writes the rows of successive invoices, numbering the invoices in writing order.
+struct TransactionSink<W: Write> {
+    writer: csv::Writer<W>,
+    days: Vec<String>,
+    invoices: u64,
+    rows: u64,
+    /// Reused field buffers: formatting without an allocation per row.
     invoice: String,
     date: String,
     customer: String,
+    quantity: String,
+    price: String,
 }
 
-/// Prices as pandas writes floats: shortest form, whole numbers with ".0".
-fn price_text(price: f64) -> String {
-    if price.fract() == 0.0 {
-        format!("{price:.1}")
-    } else {
-        price.to_string()
+impl<W: Write> TransactionSink<W> {
+    fn new(out: W) -> std::io::Result<Self> {
+        let mut writer = csv::Writer::from_writer(out);
+        writer.write_record(HEADER)?;
+        Ok(TransactionSink {
+            writer,
+            days: (0..=SPAN_DAYS).map(day_text).collect(),
+            invoices: 0,
+            rows: 0,
+            invoice: String::new(),
+            date: String::new(),
+            customer: String::new(),
+            quantity: String::new(),
+            price: String::new(),
+        })
+    }
+
+    fn write_invoice(
+        &mut self,
+        invoice: &Invoice,
+        customer_id: Option<u32>,
+        lines: &[Line],
+        products: &[Product],
+    ) -> std::io::Result<()> {
+        use std::fmt::Write as _;
+        let number = FIRST_INVOICE + self.invoices;
+        self.invoices += 1;
+        let prefix = if invoice.cancels.is_some() { "C" } else { "" };
+        self.invoice.clear();
+        let _ = write!(self.invoice, "{prefix}{number}");
+        self.date.clear();
+        let _ = write!(
+            self.date,
+            "{} {:02}:{:02}:00",
+            self.days[(invoice.minute / 1440) as usize],
+            invoice.minute / 60 % 24,
+            invoice.minute % 60
+        );
+        // As pandas exports the real workbook: a float id column because of the gaps.
+        self.customer.clear();
+        if let Some(id) = customer_id {
+            let _ = write!(self.customer, "{id}.0");
+        }
+        for line in lines {
+            let product = &products[line.product];
+            let description = if line.blank_description {
+                ""
+            } else {
+                product.description.as_str()
+            };
+            self.quantity.clear();
+            let _ = write!(self.quantity, "{}", line.quantity);
+            // Prices as pandas writes floats: shortest form, whole numbers with ".0".
+            self.price.clear();
+            let _ = if line.price.fract() == 0.0 {
+                write!(self.price, "{:.1}", line.price)
+            } else {
+                write!(self.price, "{}", line.price)
+            };
+            self.writer.write_record([
+                self.invoice.as_str(),
+                product.code.as_str(),
+                description,
+                self.quantity.as_str(),
+                self.date.as_str(),
+                self.price.as_str(),
+                self.customer.as_str(),
+                COUNTRIES[invoice.country],
+            ])?;
+        }
+        self.rows += lines.len() as u64;
+        Ok(())
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        self.writer.flush()
     }
 }
 
@@ -387,24 +467,24 @@ fn make_customers(rng: &mut Xoshiro256Plus, count: u32) -> Vec<Customer> {
         .map(|offset| FIRST_CUSTOMER_ID + offset)
         .collect();
     ids.sort_unstable();
-    ids.into_iter()
-        .map(|id| {
-            let country = if rng.gen_bool(0.9) {
-                0
-            } else {
-                rng.gen_range(1..COUNTRIES.len())
-            };
-            let mut basket_multiplier = log_normal(rng, -0.5, 0.7);
-            if rng.gen_bool(0.004) {
-                basket_multiplier *= rng.gen_range(3.0..12.0); // wholesalers
-            }
-            Customer {
-                id,
-                country,
-                basket_multiplier,
-            }
-        })
-        .collect()
+    ids.into_iter().map(|id| make_customer(rng, id)).collect()
+}
+
+fn make_customer(rng: &mut Xoshiro256Plus, id: u32) -> Customer {
+    let country = if rng.gen_bool(0.9) {
+        0
+    } else {
+        rng.gen_range(1..COUNTRIES.len())
+    };
+    let mut basket_multiplier = log_normal(rng, -0.5, 0.7);
+    if rng.gen_bool(0.004) {
+        basket_multiplier *= rng.gen_range(3.0..12.0); // wholesalers
+    }
+    Customer {
+        id,
+        country,
+        basket_multiplier,
+    }
 }
 
 /// Splits `total` into `weights.len()` counts proportional to the weights (a multinomial draw
@@ -470,19 +550,9 @@ fn customer_invoices(rng: &mut Xoshiro256Plus, customers: &[Customer], rows: u64
         activity_rank[customer] = rank as f64 / (customers.len().max(2) - 1) as f64;
     }
     let lines = split_lines(rng, rows, invoice_count as usize, 0.9);
-    let span = f64::from(SPAN_DAYS);
     let mut invoices = Vec::with_capacity(invoice_count as usize);
     for (index, customer) in customers.iter().enumerate() {
-        // Active window: first purchase skewed early; light buyers churn more often.
-        let first = span * rng.r#gen::<f64>().powf(1.6);
-        let stays = rng.gen_bool(0.30 + 0.55 * activity_rank[index]);
-        let churn = first - 200.0 * (1.0 - rng.r#gen::<f64>()).ln();
-        let last = if stays {
-            span + 1.0
-        } else {
-            churn.min(span + 1.0)
-        }
-        .max(first + 1.0);
+        let (first, last) = active_window(rng, activity_rank[index]);
         for _ in 0..=per_customer[index] {
             let day = (first + rng.r#gen::<f64>() * (last - first)).floor();
             invoices.push(Invoice {
@@ -501,6 +571,22 @@ fn customer_invoices(rng: &mut Xoshiro256Plus, customers: &[Customer], rows: u64
     invoices
 }
 
+/// The days (first, last) between which a customer buys: the first purchase skewed early;
+/// light buyers (`activity_rank` near 0, of 0..=1) churn more often, which skews recency right.
+fn active_window(rng: &mut Xoshiro256Plus, activity_rank: f64) -> (f64, f64) {
+    let span = f64::from(SPAN_DAYS);
+    let first = span * rng.r#gen::<f64>().powf(1.6);
+    let stays = rng.gen_bool(0.30 + 0.55 * activity_rank);
+    let churn = first - 200.0 * (1.0 - rng.r#gen::<f64>()).ln();
+    let last = if stays {
+        span + 1.0
+    } else {
+        churn.min(span + 1.0)
+    }
+    .max(first + 1.0);
+    (first, last)
+}
+
 fn guest_invoices(rng: &mut Xoshiro256Plus, rows: u64) -> Vec<Invoice> {
     if rows == 0 {
         return Vec::new();
@@ -508,22 +594,25 @@ fn guest_invoices(rng: &mut Xoshiro256Plus, rows: u64) -> Vec<Invoice> {
     let count = (rows as f64 / 28.0).round().clamp(1.0, rows as f64) as usize;
     split_lines(rng, rows, count, 1.0)
         .into_iter()
-        .map(|lines| {
-            let day = rng.r#gen::<f64>() * f64::from(SPAN_DAYS + 1);
-            Invoice {
-                minute: business_minute(rng, day),
-                customer: None,
-                country: if rng.gen_bool(0.95) {
-                    0
-                } else {
-                    rng.gen_range(1..COUNTRIES.len())
-                },
-                lines: lines as u32,
-                cancels: None,
-                line_seed: rng.r#gen(),
-            }
-        })
+        .map(|lines| guest_invoice(rng, lines as u32))
         .collect()
+}
+
+/// An invoice without a customer id on a random day.
+fn guest_invoice(rng: &mut Xoshiro256Plus, lines: u32) -> Invoice {
+    let day = rng.r#gen::<f64>() * f64::from(SPAN_DAYS + 1);
+    Invoice {
+        minute: business_minute(rng, day),
+        customer: None,
+        country: if rng.gen_bool(0.95) {
+            0
+        } else {
+            rng.gen_range(1..COUNTRIES.len())
+        },
+        lines,
+        cancels: None,
+        line_seed: rng.r#gen(),
+    }
 }
 
 /// Cancellation invoices copying the first lines of random earlier customer invoices.
@@ -532,26 +621,37 @@ fn cancellations(rng: &mut Xoshiro256Plus, sources: &[Invoice], rows: u64) -> Ve
     let mut cancellations = Vec::new();
     while remaining > 0 && !sources.is_empty() {
         let source_index = rng.gen_range(0..sources.len());
-        let source = &sources[source_index];
-        let lines = u64::from(geometric(rng, 0.5))
-            .min(u64::from(source.lines))
-            .min(remaining);
-        let day = f64::from(source.minute / 1440 + geometric(rng, 0.35) - 1);
-        cancellations.push(Invoice {
-            minute: business_minute(rng, day)
-                .max(source.minute + 1)
-                .min((SPAN_DAYS + 1) * 1440 - 1),
-            customer: source.customer,
-            country: source.country,
-            lines: lines as u32,
-            cancels: Some(source_index as u32),
-            line_seed: source.line_seed,
-        });
-        remaining -= lines;
+        let cancellation = cancellation(rng, &sources[source_index], source_index, remaining);
+        remaining -= u64::from(cancellation.lines);
+        cancellations.push(cancellation);
     }
     cancellations
 }
 
+/// A cancellation of the first lines (at most `max_lines`) of `source`, a few days later.
+fn cancellation(
+    rng: &mut Xoshiro256Plus,
+    source: &Invoice,
+    source_index: usize,
+    max_lines: u64,
+) -> Invoice {
+    let lines = u64::from(geometric(rng, 0.5))
+        .min(u64::from(source.lines))
+        .min(max_lines);
+    let day = f64::from(source.minute / 1440 + geometric(rng, 0.35) - 1);
+    Invoice {
+        minute: business_minute(rng, day)
+            .max(source.minute + 1)
+            .min((SPAN_DAYS + 1) * 1440 - 1),
+        customer: source.customer,
+        country: source.country,
+        lines: lines as u32,
+        cancels: Some(source_index as u32),
+        line_seed: source.line_seed,
+    }
+}
+
+#[derive(Clone, Copy)]
 struct Line {
     product: usize,
     quantity: i64,
@@ -578,8 +678,7 @@ fn invoice_lines(
             && !guest
             && rng.gen_bool(DUPLICATE_LINE_SHARE)
         {
-            let copy = Line { ..*previous };
-            lines.push(copy);
+            lines.push(*previous);
             continue;
         }
         let mut product_index = pick(&mut rng, popularity);
@@ -639,6 +738,171 @@ fn invoice_lines(
         }
     }
     lines
+}
+
+/// Writes a population of exactly `config.customers` customers, one at a time: each is drawn
+/// from its own seed (invoices per customer heavy-tailed like the real sheet's, ~20 rows per
+/// customer), then written as its invoices (customer by customer, each customer's in time
+/// order; guest invoices between customers) or as its RFM row. Memory does not grow with the
+/// number of customers.
+pub fn generate_population<W: Write>(
+    config: &PopulationConfig,
+    out: W,
+) -> std::io::Result<GenerationSummary> {
+    if config.customers > MAX_POPULATION {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("at most {MAX_POPULATION} customers"),
+        ));
+    }
+    let mut rng = Xoshiro256Plus::seed_from_u64(config.seed);
+    let products = make_products(&mut rng);
+    let popularity = cumulative(&zipf_weights(&mut rng, products.len()));
+    let buyers = (0..config.customers).map(|index| {
+        let mut buyer_rng = Xoshiro256Plus::seed_from_u64(rng.r#gen());
+        let buyer = draw_buyer(&mut buyer_rng, FIRST_CUSTOMER_ID + index);
+        (buyer, buyer_rng)
+    });
+    let mut summary = GenerationSummary {
+        customers: config.customers,
+        ..GenerationSummary::default()
+    };
+    match config.output {
+        PopulationOutput::Transactions => {
+            let guest_lines_mu = log_normal_mu_for_ceil_mean(
+                GUEST_SHARE * POPULATION_ROWS_PER_CUSTOMER / GUEST_INVOICE_CHANCE,
+                LINES_SIGMA,
+            );
+            let mut sink = TransactionSink::new(out)?;
+            for (buyer, mut rng) in buyers {
+                let customers = std::slice::from_ref(&buyer.customer);
+                for invoice in &buyer.invoices {
+                    let lines = invoice_lines(invoice, &products, &popularity, customers);
+                    if invoice.cancels.is_some() {
+                        summary.cancellation_rows += lines.len() as u64;
+                    }
+                    sink.write_invoice(invoice, Some(buyer.customer.id), &lines, &products)?;
+                }
+                if rng.gen_bool(GUEST_INVOICE_CHANCE) {
+                    let line_count = ceil_log_normal(&mut rng, guest_lines_mu, LINES_SIGMA);
+                    let guest = guest_invoice(&mut rng, line_count);
+                    let lines = invoice_lines(&guest, &products, &popularity, &[]);
+                    summary.guest_rows += lines.len() as u64;
+                    sink.write_invoice(&guest, None, &lines, &products)?;
+                }
+            }
+            sink.finish()?;
+            (summary.rows, summary.invoices) = (sink.rows, sink.invoices);
+        }
+        PopulationOutput::Rfm => {
+            let mut out = out;
+            writeln!(out, "customer_id,recency,frequency,monetary")?;
+            for (buyer, _) in buyers {
+                let (recency, frequency, monetary) = buyer.rfm(&products, &popularity);
+                writeln!(
+                    out,
+                    "{},{recency},{frequency},{monetary:.2}",
+                    buyer.customer.id
+                )?;
+                summary.invoices += u64::from(frequency);
+            }
+            out.flush()?;
+            summary.rows = u64::from(config.customers);
+        }
+    }
+    Ok(summary)
+}
+
+/// One customer of a population and its invoices in time order, each cancellation right after
+/// the invoice it cancels.
+struct Buyer {
+    customer: Customer,
+    invoices: Vec<Invoice>,
+}
+
+fn draw_buyer(rng: &mut Xoshiro256Plus, id: u32) -> Buyer {
+    let customer = make_customer(rng, id);
+    let purchases = ceil_log_normal(rng, INVOICES_MU, INVOICES_SIGMA);
+    // Frequent buyers stay more often: rank 0 at one invoice, 1 from 50 on.
+    let activity_rank = (f64::from(purchases).ln() / 50f64.ln()).min(1.0);
+    let (first, last) = active_window(rng, activity_rank);
+    let lines_mu = log_normal_mu_for_ceil_mean(customer_lines_mean(), LINES_SIGMA);
+    let mut purchases: Vec<Invoice> = (0..purchases)
+        .map(|_| {
+            let day = (first + rng.r#gen::<f64>() * (last - first)).floor();
+            Invoice {
+                minute: business_minute(rng, day),
+                customer: Some(0),
+                country: customer.country,
+                lines: ceil_log_normal(rng, lines_mu, LINES_SIGMA),
+                cancels: None,
+                line_seed: rng.r#gen(),
+            }
+        })
+        .collect();
+    purchases.sort_by_key(|invoice| invoice.minute);
+    let mut invoices = Vec::with_capacity(purchases.len() + purchases.len() / 8);
+    for (index, purchase) in purchases.into_iter().enumerate() {
+        let cancelled = rng
+            .gen_bool(CANCELLED_INVOICE_CHANCE)
+            .then(|| cancellation(rng, &purchase, index, u64::MAX));
+        invoices.push(purchase);
+        invoices.extend(cancelled);
+    }
+    Buyer { customer, invoices }
+}
+
+/// Lines per customer invoice that make [`POPULATION_ROWS_PER_CUSTOMER`] rows per customer
+/// with the guest and cancellation shares of the real file. (The real sheet has ~21 lines per
+/// invoice, ~95 rows per customer: a population spends its rows on customers, not baskets.)
+fn customer_lines_mean() -> f64 {
+    let mean_invoices = ceil_log_normal_mean(INVOICES_MU, INVOICES_SIGMA);
+    POPULATION_ROWS_PER_CUSTOMER * (1.0 - GUEST_SHARE - CANCELLATION_SHARE) / mean_invoices
+}
+
+/// ceil(LogNormal(mu, sigma)), at least 1 (the tail is capped far beyond any real customer).
+fn ceil_log_normal(rng: &mut Xoshiro256Plus, mu: f64, sigma: f64) -> u32 {
+    log_normal(rng, mu, sigma).ceil().clamp(1.0, 1e5) as u32
+}
+
+/// Mean of [`ceil_log_normal`], close enough: the log-normal mean plus half a unit.
+fn ceil_log_normal_mean(mu: f64, sigma: f64) -> f64 {
+    (mu + sigma * sigma / 2.0).exp() + 0.5
+}
+
+/// The `mu` giving [`ceil_log_normal`] the mean `mean` (> 1.5).
+fn log_normal_mu_for_ceil_mean(mean: f64, sigma: f64) -> f64 {
+    (mean - 0.5).ln() - sigma * sigma / 2.0
+}
+
+impl Buyer {
+    /// Recency, frequency and monetary as the ingest computes them from this customer's rows:
+    /// cancellations, exact duplicate lines and unpriced lines left out; recency in days from
+    /// the day after the span's last day (the ingest counts from the day after the file's last
+    /// purchase, the same day or earlier).
+    fn rfm(&self, products: &[Product], popularity: &[f64]) -> (u32, u32, f64) {
+        let customers = std::slice::from_ref(&self.customer);
+        let (mut frequency, mut monetary, mut last_day) = (0, 0.0, 0);
+        for invoice in self.invoices.iter().filter(|i| i.cancels.is_none()) {
+            let lines = invoice_lines(invoice, products, popularity, customers);
+            let mut bought = false;
+            for (index, line) in lines.iter().enumerate() {
+                let duplicate = lines[..index].iter().any(|earlier| {
+                    (earlier.product, earlier.quantity, earlier.price.to_bits())
+                        == (line.product, line.quantity, line.price.to_bits())
+                });
+                if line.price > 0.0 && !duplicate {
+                    monetary += line.quantity as f64 * line.price;
+                    bought = true;
+                }
+            }
+            if bought {
+                frequency += 1;
+                last_day = last_day.max(invoice.minute / 1440);
+            }
+        }
+        (SPAN_DAYS + 1 - last_day, frequency, monetary)
+    }
 }
 
 #[cfg(test)]

@@ -12,4 +12,5 @@ pub mod personas;
 pub mod pipeline;
 pub mod rfm;
 pub mod roi;
+pub mod sampling;
 pub mod tsne;

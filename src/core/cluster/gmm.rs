@@ -76,6 +76,48 @@ impl GmmFit {
     }
 }
 
+impl GmmFit {
+    /// The fitted mixture applied to other rows: each row's most probable component, and the
+    /// mean log-likelihood of the rows (O(n k d²), no refitting).
+    pub fn predict(&self, x: ArrayView2<f64>) -> Result<(Vec<usize>, f64), ClusterError> {
+        validate(x, 1)?;
+        if x.ncols() != self.means.ncols() {
+            return Err(ClusterError::ColumnCount {
+                expected: self.means.ncols(),
+                found: x.ncols(),
+            });
+        }
+        let cholesky = self
+            .covariances
+            .iter()
+            .enumerate()
+            .map(|(component, c)| {
+                lower_cholesky(c).ok_or(ClusterError::SingularCovariance { component })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mixture = Mixture {
+            weights: self.weights.clone(),
+            means: self.means.clone(),
+            covariances: self.covariances.clone(),
+            cholesky,
+        };
+        let (mean_log_likelihood, log_responsibilities) = expectation(x, &mixture);
+        let labels = log_responsibilities
+            .rows()
+            .into_iter()
+            .map(|row| argmax(row.iter().copied()))
+            .collect();
+        Ok((labels, mean_log_likelihood))
+    }
+
+    /// scikit-learn's BIC of this mixture for `n` rows with the given mean log-likelihood.
+    pub fn bic_for(&self, n: usize, mean_log_likelihood: f64) -> f64 {
+        let (k, d) = self.means.dim();
+        let parameters = k * d * (d + 1) / 2 + k * d + k - 1;
+        -2.0 * mean_log_likelihood * n as f64 + parameters as f64 * (n as f64).ln()
+    }
+}
+
 /// Fits a k-component mixture started, like scikit-learn, from one k-means++ KMeans run.
 pub fn gmm(
     x: ArrayView2<f64>,
@@ -143,8 +185,7 @@ fn expectation_maximisation(
     reg_covar: f64,
     config: &GmmConfig,
 ) -> Result<GmmFit, ClusterError> {
-    let (n, d) = x.dim();
-    let k = initial_responsibilities.ncols();
+    let n = x.nrows();
     let mut mixture = maximisation(x, initial_responsibilities, reg_covar)?;
     // scikit-learn's start divides by n rather than renormalising; kept for identical numbers.
     mixture.weights = initial_responsibilities
@@ -172,18 +213,19 @@ fn expectation_maximisation(
         .into_iter()
         .map(|row| argmax(row.iter().copied()))
         .collect();
-    let parameters = k * d * (d + 1) / 2 + k * d + k - 1;
-    Ok(GmmFit {
+    let mut fit = GmmFit {
         labels,
         weights: mixture.weights,
         means: mixture.means,
         covariances: mixture.covariances,
         mean_log_likelihood,
-        bic: -2.0 * mean_log_likelihood * n as f64 + parameters as f64 * (n as f64).ln(),
+        bic: 0.0,
         iterations,
         converged,
         reg_covar,
-    })
+    };
+    fit.bic = fit.bic_for(n, mean_log_likelihood);
+    Ok(fit)
 }
 
 /// scikit-learn adds 10 machine epsilons to every component's weight so that an emptied

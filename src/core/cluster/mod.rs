@@ -58,6 +58,8 @@ pub enum ClusterError {
     InitialLabels { labels: usize, rows: usize },
     #[error("covariance of mixture component {component} stays singular even with regularisation")]
     SingularCovariance { component: usize },
+    #[error("Ward extends a tree cut to the other rows, not a fit on a sample")]
+    NeedsTree,
 }
 
 /// One clustering of the rows, whatever the algorithm.
@@ -149,4 +151,92 @@ fn inertia(x: ArrayView2<f64>, labels: &[usize], centroids: &Array2<f64>) -> f64
         .zip(labels)
         .map(|(row, &label)| squared_distance(row, centroids.row(label)))
         .sum()
+}
+
+/// KMeans or the mixture for every row of `x` at a cost linear in its rows, from a fit on the
+/// rows `sample` (indices into `x`): KMeans takes the sample's best-of-`n_init` centres and
+/// runs Lloyd on every row from them to convergence; the mixture fitted on the sample assigns
+/// every row its most probable component (one E-step), and its BIC is over every row. Ward has
+/// its own ([`extend_to_all_rows`]) and is refused here.
+pub fn cluster_from_sample(
+    algorithm: Algorithm,
+    x: ArrayView2<f64>,
+    sample: &[usize],
+    k: usize,
+    seed: u64,
+) -> Result<Clustering, ClusterError> {
+    let sampled = x.select(ndarray::Axis(0), sample);
+    match algorithm {
+        Algorithm::KMeans => {
+            let config = KMeansConfig::default();
+            let start = kmeans(sampled.view(), k, seed, &config)?;
+            Ok(kmeans_from_centres(x, start.centroids.view(), &config)?.into_clustering())
+        }
+        Algorithm::Gmm => {
+            let fit = gmm(sampled.view(), k, seed, &GmmConfig::default())?;
+            let (labels, mean_log_likelihood) = fit.predict(x)?;
+            Ok(Clustering {
+                algorithm,
+                k,
+                sizes: cluster_sizes(&labels, k),
+                inertia: inertia(x, &labels, &fit.means),
+                labels,
+                bic: Some(fit.bic_for(x.nrows(), mean_log_likelihood)),
+                mean_log_likelihood: Some(mean_log_likelihood),
+                centroids: fit.means,
+                iterations: Some(fit.iterations),
+            })
+        }
+        Algorithm::Ward => Err(ClusterError::NeedsTree),
+    }
+}
+
+/// Extends a clustering of some rows (`rows`, indices into `x`) to every row of `x`: a row of
+/// the clustering keeps its label; any other row joins the cluster whose Ward merge cost
+/// `size/(size+1) x squared distance to its mean` is least, the cluster Ward would have merged
+/// it into (Ward on a sample, the rest assigned: O(n k) for the rest instead of the tree's
+/// O(n²)). Sizes, centroids and inertia are then those of every row.
+pub fn extend_to_all_rows(
+    partial: &Clustering,
+    rows: &[usize],
+    x: ArrayView2<f64>,
+) -> Result<Clustering, ClusterError> {
+    if rows.len() != partial.labels.len() || rows.iter().any(|&r| r >= x.nrows()) {
+        return Err(ClusterError::InitialLabels {
+            labels: partial.labels.len(),
+            rows: x.nrows(),
+        });
+    }
+    validate(x, partial.k)?;
+    let weights: Vec<f64> = partial
+        .sizes
+        .iter()
+        .map(|&size| size as f64 / (size as f64 + 1.0))
+        .collect();
+    let mut labels: Vec<usize> = x
+        .rows()
+        .into_iter()
+        .map(|row| {
+            let cost = |c: usize| weights[c] * squared_distance(row, partial.centroids.row(c));
+            (0..partial.k)
+                .filter(|&c| partial.sizes[c] > 0)
+                .min_by(|&a, &b| cost(a).total_cmp(&cost(b)))
+                .unwrap_or(0)
+        })
+        .collect();
+    for (&row, &label) in rows.iter().zip(&partial.labels) {
+        labels[row] = label;
+    }
+    let centroids = cluster_means(x, &labels, partial.k);
+    Ok(Clustering {
+        algorithm: partial.algorithm,
+        k: partial.k,
+        sizes: cluster_sizes(&labels, partial.k),
+        inertia: inertia(x, &labels, &centroids),
+        centroids,
+        labels,
+        iterations: partial.iterations,
+        bic: None,
+        mean_log_likelihood: None,
+    })
 }

@@ -176,12 +176,21 @@ impl LiveClusters {
         unreachable!("the loop returns once the rings cover the grid")
     }
 
-    /// Merges slot `gone` into slot `kept` (scipy keeps the larger slot index).
+    /// Merges slot `gone` into slot `kept` (scipy keeps the larger slot index). A coordinate
+    /// both share is kept as it is: the weighted mean of two equal values can round an ulp
+    /// away (0.1 and 0.2 of 0.1 sum to 0.30000000000000004), and merged duplicates would then
+    /// sit a rounding error from their remaining copies. A later merge can land exactly on a
+    /// copy again, nearer to a chain member than the link that put it on the chain: the chain
+    /// then revisits a slot, which dies in a merge while still on the chain (the stale
+    /// position indexed past the live arrays at 50,000 duplicate-heavy rows). scipy's
+    /// Lance-Williams update keeps such distances exactly 0.
     fn merge(&mut self, gone: usize, kept: usize) {
         let (g, k) = (self.position[gone], self.position[kept]);
         let (ng, nk) = (self.sizes[g], self.sizes[k]);
         for column in &mut self.columns {
-            column[k] = (ng * column[g] + nk * column[k]) / (ng + nk);
+            if column[g] != column[k] {
+                column[k] = (ng * column[g] + nk * column[k]) / (ng + nk);
+            }
         }
         if let Some(grid) = &mut self.grid {
             grid.remove(gone);
@@ -475,13 +484,65 @@ mod tests {
         for (i, mut row) in duplicated.rows_mut().into_iter().enumerate() {
             row.assign(&uniform.row(i % 300));
         }
-        for x in [uniform, rounded, skewed, duplicated] {
+        let rfm = duplicate_heavy_rfm(6000, 3);
+        for x in [uniform, rounded, skewed, duplicated, rfm] {
             assert!(LiveClusters::new(x.view(), true).grid.is_some());
             assert_eq!(
                 WardTree::build(x.view(), true),
                 WardTree::build(x.view(), false)
             );
         }
+    }
+
+    /// Customers with 1-3 invoices over ten days and three prices, standardised and projected
+    /// to 2-D as the pipeline's PCA does: about 2,000 distinct points, every other row a copy.
+    fn duplicate_heavy_rfm(n: usize, seed: u64) -> Array2<f64> {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(seed);
+        let prices = [2.55, 4.95, 12.75];
+        let mut rfm = Array2::<f64>::zeros((n, 3));
+        for mut row in rfm.rows_mut() {
+            let invoices = rng.gen_range(1..=3);
+            row[0] = rng.gen_range(0..10) as f64;
+            row[1] = invoices as f64;
+            row[2] = (0..invoices)
+                .map(|_| prices[rng.gen_range(0..3)] * rng.gen_range(1..4) as f64)
+                .sum();
+        }
+        for mut column in rfm.columns_mut() {
+            let (mean, sd) = (column.mean().unwrap(), column.std(0.0));
+            column.mapv_inplace(|v| (v - mean) / sd);
+        }
+        rfm.dot(&array![[0.61, -0.32], [0.55, 0.71], [0.57, -0.62]])
+    }
+
+    /// 50,000 duplicate-heavy rows panicked (a slot revisited by the chain, see
+    /// [`LiveClusters::merge`]). Copies are merged first, at distance exactly 0, so the cut
+    /// at the number of distinct points groups the rows by their coordinates.
+    #[test]
+    fn many_duplicates_merge_exactly_first() {
+        let x = duplicate_heavy_rfm(50_000, 3);
+        let mut first_row_at = std::collections::HashMap::new();
+        let by_coordinates: Vec<usize> = x
+            .rows()
+            .into_iter()
+            .enumerate()
+            .map(|(row, point)| {
+                let bits: Vec<u64> = point.iter().map(|v| v.to_bits()).collect();
+                *first_row_at.entry(bits).or_insert(row)
+            })
+            .collect();
+        let distinct = first_row_at.len();
+        assert!(distinct < 2500, "{distinct} distinct points");
+        let labels = WardTree::fit(x.view())
+            .unwrap()
+            .cut(distinct)
+            .unwrap()
+            .labels;
+        let mut pairs: Vec<(usize, usize)> = by_coordinates.into_iter().zip(labels).collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        assert_eq!(pairs.len(), distinct, "the cut splits or joins copies");
     }
 
     /// kodama's nearest-neighbour chain on the condensed distance matrix (what this module used

@@ -20,6 +20,11 @@ pub struct ClusterSilhouette {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SilhouetteSummary {
     pub score: f64,
+    /// Standard error of `score` when the points are a simple random sample of a larger
+    /// population (sd / sqrt(n)); a caller that knows the population applies the finite
+    /// population correction, which makes it 0 when the points are everyone.
+    #[serde(default)]
+    pub standard_error: f64,
     pub macro_score: f64,
     pub per_cluster: Vec<ClusterSilhouette>,
 }
@@ -96,8 +101,16 @@ pub fn silhouette_summary(
             mean_silhouette: sum / size as f64,
         })
         .collect();
+    let n = samples.len() as f64;
+    let score = samples.iter().sum::<f64>() / n;
+    let variance = samples
+        .iter()
+        .map(|s| (s - score) * (s - score))
+        .sum::<f64>()
+        / (n - 1.0);
     Ok(SilhouetteSummary {
-        score: samples.iter().sum::<f64>() / samples.len() as f64,
+        score,
+        standard_error: (variance / n).sqrt(),
         macro_score: per_cluster.iter().map(|c| c.mean_silhouette).sum::<f64>()
             / per_cluster.len() as f64,
         per_cluster,

@@ -10,8 +10,9 @@ use super::columns::{ColumnMapping, Role, find_column};
 use super::dates::{self, DAY_FIRST, DateOrder, DateShape, MONTH_FIRST, ParsedDate};
 use super::source::Location;
 use super::{
-    CancellationPolicy, CleaningRule, CustomerTotals, DateOrderReport, IngestError, IngestOptions,
-    InputKind, RemovedRows,
+    CANCELLATION_RULE, CancellationPolicy, CancellationReport, CleaningRule, CustomerTotals,
+    DateOrderReport, FIRST_LINES_SHOWN, IngestError, IngestOptions, InputKind, RemovedRows,
+    UnreadableLines, UnreadableReason,
 };
 
 /// A record longer than this is refused: it is almost always an unclosed quote that swallowed
@@ -199,6 +200,9 @@ pub struct Aggregator<'o> {
     rows_read: u64,
     rows_kept: u64,
     removed: Vec<(CleaningRule, u64)>,
+    /// Per reason, in order of first appearance.
+    unreadable: Vec<UnreadableLines>,
+    cancellations: CancellationReport,
     customers: HashMap<Vec<u8>, u32, FixedState>,
     accumulators: Vec<CustomerAccumulator>,
     invoices: HashMap<Vec<u8>, u32, FixedState>,
@@ -256,6 +260,8 @@ impl<'o> Aggregator<'o> {
             rows_read: 0,
             rows_kept: 0,
             removed: rules.into_iter().map(|rule| (rule, 0)).collect(),
+            unreadable: Vec::new(),
+            cancellations: CancellationReport::default(),
             customers: HashMap::default(),
             accumulators: Vec::new(),
             invoices: HashMap::default(),
@@ -279,24 +285,79 @@ impl<'o> Aggregator<'o> {
         self.removed.iter().any(|(known, _)| *known == rule)
     }
 
-    /// Processes one data record.
+    /// Processes one data record. A line that cannot be read is dropped and counted, or in
+    /// strict mode refuses the file.
     pub fn add(
         &mut self,
         record: &ByteRecord,
         at: &dyn Fn() -> Location,
     ) -> Result<(), IngestError> {
         self.rows_read += 1;
+        match self.read_line(record, at) {
+            Err(error) if !self.options.strict => match UnreadableReason::of(&error) {
+                Some(reason) => {
+                    self.note_unreadable(reason, &error, &at());
+                    Ok(())
+                }
+                None => Err(error),
+            },
+            result => result,
+        }
+    }
+
+    fn note_unreadable(&mut self, reason: UnreadableReason, error: &IngestError, at: &Location) {
+        let index = match self
+            .unreadable
+            .iter()
+            .position(|lines| lines.reason == reason)
+        {
+            Some(index) => index,
+            None => {
+                self.unreadable.push(UnreadableLines {
+                    reason,
+                    label: reason.label().to_owned(),
+                    rows: 0,
+                    first_lines: Vec::new(),
+                    example: error.to_string(),
+                });
+                self.unreadable.len() - 1
+            }
+        };
+        let lines = &mut self.unreadable[index];
+        lines.rows += 1;
+        if lines.first_lines.len() < FIRST_LINES_SHOWN {
+            lines.first_lines.push(match at {
+                Location::Line(line) => *line,
+                Location::SheetRow { row, .. } => *row,
+            });
+        }
+    }
+
+    /// Applies the rules to one line. Its numbers and date are read before the duplicate rule
+    /// and the totals, so a line that fails adds nothing to them.
+    fn read_line(
+        &mut self,
+        record: &ByteRecord,
+        at: &dyn Fn() -> Location,
+    ) -> Result<(), IngestError> {
         if record.as_slice().len() > MAX_RECORD_BYTES {
             return Err(IngestError::RecordTooLong {
                 at: at().to_string(),
                 limit: MAX_RECORD_BYTES,
             });
         }
-        if record.len() < self.columns.width {
+        let header_width = self.columns.names.len();
+        let spills_over = || {
+            record
+                .iter()
+                .skip(header_width)
+                .any(|f| !f.trim_ascii().is_empty())
+        };
+        if record.len() < self.columns.width || (record.len() > header_width && spills_over()) {
             return Err(IngestError::FieldCount {
                 at: at().to_string(),
                 found: record.len(),
-                expected: self.columns.names.len(),
+                expected: header_width,
             });
         }
         let Some(customer) = normalised_customer_id(&record[self.columns.customer]) else {
@@ -309,7 +370,7 @@ impl<'o> Aggregator<'o> {
         let is_cancellation = self
             .columns
             .invoice
-            .is_some_and(|column| record[column].starts_with(b"C"));
+            .is_some_and(|column| self.note_invoice(&record[column]));
         if is_cancellation && self.applies(CleaningRule::Cancellation) {
             self.remove(CleaningRule::Cancellation);
             return Ok(());
@@ -333,7 +394,19 @@ impl<'o> Aggregator<'o> {
             }
             (_, _, Some(column), Some(quantity)) => {
                 let price = self.number(record, column, at)?;
-                (quantity * price, price)
+                let amount = quantity * price;
+                if !amount.is_finite() {
+                    let text = |column: Option<usize>| {
+                        let field = column.map_or(&b""[..], |column| &record[column]);
+                        String::from_utf8_lossy(field.trim_ascii()).into_owned()
+                    };
+                    return Err(IngestError::AmountTooLarge {
+                        at: at().to_string(),
+                        quantity: text(self.columns.quantity),
+                        price: text(Some(column)),
+                    });
+                }
+                (amount, price)
             }
             _ => return Err(IngestError::Internal("value columns missing")),
         };
@@ -350,16 +423,18 @@ impl<'o> Aggregator<'o> {
             self.remove(CleaningRule::NonProductCode);
             return Ok(());
         }
+        let Some(date_column) = self.columns.date else {
+            return Err(IngestError::Internal("date column missing"));
+        };
+        // Read before the duplicate rule so that an unreadable line leaves no fingerprint; a
+        // duplicate repeats a kept line's date, so the date evidence is unchanged.
+        let date = self.date(&record[date_column], date_column, at)?;
         if self.applies(CleaningRule::Duplicate)
             && !self.seen_lines.insert(self.fingerprint(record))
         {
             self.remove(CleaningRule::Duplicate);
             return Ok(());
         }
-        let Some(date_column) = self.columns.date else {
-            return Err(IngestError::Internal("date column missing"));
-        };
-        let date = self.date(&record[date_column], date_column, at)?;
         self.rows_kept += 1;
         self.revenue.add(amount);
         let customer_index = self.customer_index(customer);
@@ -409,22 +484,42 @@ impl<'o> Aggregator<'o> {
         Ok(())
     }
 
+    /// Whether the invoice marks a cancellation (see [`CancellationReport`]), counted for the
+    /// report.
+    fn note_invoice(&mut self, invoice: &[u8]) -> bool {
+        let invoice = invoice.trim_ascii();
+        let Some(number) = invoice.strip_prefix(b"C") else {
+            return false;
+        };
+        let report = &mut self.cancellations;
+        if number.is_empty() || !number.iter().all(u8::is_ascii_digit) {
+            report.other_c_invoice_rows += 1;
+            return false;
+        }
+        report.rows += 1;
+        if report.example.is_none() {
+            report.rule = Some(CANCELLATION_RULE.to_owned());
+            report.example = Some(String::from_utf8_lossy(invoice).into_owned());
+        }
+        true
+    }
+
     fn add_aggregated_row(
         &mut self,
         record: &ByteRecord,
         customer: &[u8],
         at: &dyn Fn() -> Location,
     ) -> Result<(), IngestError> {
-        if !self.seen_lines.insert(self.fingerprint(record)) {
-            self.remove(CleaningRule::Duplicate);
-            return Ok(());
-        }
         let Some([recency, frequency, monetary]) = self.columns.rfm else {
             return Err(IngestError::Internal("RFM columns missing"));
         };
         let recency = self.whole_number(record, recency, at)?;
         let frequency = self.whole_number(record, frequency, at)?;
         let monetary = self.number(record, monetary, at)?;
+        if !self.seen_lines.insert(self.fingerprint(record)) {
+            self.remove(CleaningRule::Duplicate);
+            return Ok(());
+        }
         if self.customers.contains_key(customer) {
             return Err(IngestError::RepeatedCustomer {
                 at: at().to_string(),
@@ -507,12 +602,11 @@ impl<'o> Aggregator<'o> {
         column: usize,
         at: &dyn Fn() -> Location,
     ) -> Result<ParsedDate, IngestError> {
-        let column_name = |names: &[String]| names[column].clone();
         let value = || String::from_utf8_lossy(text.trim_ascii()).into_owned();
         let Some(mut date) = dates::parse_date(text) else {
             return Err(IngestError::BadDate {
                 at: at().to_string(),
-                column: column_name(&self.columns.names),
+                column: self.columns.names[column].clone(),
                 value: value(),
             });
         };
@@ -538,10 +632,14 @@ impl<'o> Aggregator<'o> {
         if let Some(reading) = forced {
             let stamp = date.readings[reading];
             if stamp.is_none() {
-                return Err(IngestError::BadDate {
+                return Err(IngestError::DateOrderContradicted {
                     at: at().to_string(),
-                    column: column_name(&self.columns.names),
                     value: value(),
+                    order: if reading == MONTH_FIRST {
+                        "month first"
+                    } else {
+                        "day first"
+                    },
                 });
             }
             date.readings = [stamp; 2];
@@ -635,6 +733,26 @@ impl<'o> Aggregator<'o> {
         if self.rows_read == 0 {
             return Err(IngestError::NoDataRows);
         }
+        let unreadable: u64 = self.unreadable.iter().map(|lines| lines.rows).sum();
+        // Half the lines or more unreadable is a wrong mapping or delimiter, not a few bad lines.
+        // The main reason is the most frequent, the earliest on a tie (`max_by_key` takes the last).
+        if let Some(main) = self.unreadable.iter().rev().max_by_key(|lines| lines.rows)
+            && unreadable * 2 >= self.rows_read
+        {
+            return Err(IngestError::MostlyUnreadable {
+                unreadable,
+                rows_read: self.rows_read,
+                reason: main.reason.label(),
+                rows: main.rows,
+                first_lines: main
+                    .first_lines
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                example: main.example.clone(),
+            });
+        }
         let (first, last) = self.first_last[reading];
         let snapshot_day = (last != i64::MIN).then(|| dates::day_of(last) + 1);
         let mut customers_without_positive_total = 0;
@@ -667,6 +785,11 @@ impl<'o> Aggregator<'o> {
                 .iter()
                 .filter(|removed| removed.rows > 0)
                 .map(|removed| format!("{} {}", removed.rows, removed.label))
+                .chain(
+                    self.unreadable
+                        .iter()
+                        .map(|lines| format!("{} unreadable ({})", lines.rows, lines.label)),
+                )
                 .collect::<Vec<_>>()
                 .join(", ");
             return Err(IngestError::NothingLeft {
@@ -681,6 +804,8 @@ impl<'o> Aggregator<'o> {
             rows_read: self.rows_read,
             rows_kept: self.rows_kept,
             removed,
+            unreadable: self.unreadable,
+            cancellations: self.cancellations,
             invoices: if self.columns.invoice.is_some() {
                 self.invoices.len()
             } else {
@@ -708,6 +833,8 @@ pub struct Aggregated {
     pub rows_read: u64,
     pub rows_kept: u64,
     pub removed: Vec<RemovedRows>,
+    pub unreadable: Vec<UnreadableLines>,
+    pub cancellations: CancellationReport,
     pub invoices: u64,
     pub first_date: Option<chrono::NaiveDateTime>,
     pub last_date: Option<chrono::NaiveDateTime>,
@@ -718,27 +845,70 @@ pub struct Aggregated {
     pub date_order: DateOrderReport,
 }
 
-/// Trimmed id, `None` when empty; a float-formatted whole number (`17850.0`, as pandas writes
-/// an id column that had gaps, or `17850,0` with a decimal comma) loses its fraction so it
-/// matches the integer form of the same id.
+/// What exports write where a customer id is missing: empty cells, null spellings,
+/// spreadsheet errors, a dash, a zero (compared case-insensitively, after trimming).
+const PLACEHOLDER_IDS: [&[u8]; 9] = [
+    b"", b"nan", b"null", b"none", b"n/a", b"#n/a", b"unknown", b"-", b"0",
+];
+
+/// Trimmed id, `None` when missing (see [`PLACEHOLDER_IDS`]); a float-formatted whole number
+/// (`17850.0`, as pandas writes an id column that had gaps, or `17850,0` with a decimal comma)
+/// loses its fraction so it matches the integer form of the same id.
 pub fn normalised_customer_id(field: &[u8]) -> Option<&[u8]> {
-    let id = field.trim_ascii();
-    if id.is_empty() || id.eq_ignore_ascii_case(b"nan") || id.eq_ignore_ascii_case(b"null") {
-        return None;
-    }
+    let mut id = field.trim_ascii();
     if let Some(dot) = id.iter().position(|&b| b == b'.' || b == b',')
         && dot > 0
         && id[..dot].iter().all(u8::is_ascii_digit)
         && id[dot + 1..].iter().all(|&b| b == b'0')
     {
-        return Some(&id[..dot]);
+        id = &id[..dot];
     }
-    Some(id)
+    let placeholder = PLACEHOLDER_IDS
+        .iter()
+        .any(|missing| id.eq_ignore_ascii_case(missing));
+    (!placeholder).then_some(id)
 }
 
-/// A decimal number; with a delimiter other than comma, `2,55` is read as 2.55.
+/// A finite decimal number, with or without a currency symbol (`£2.55`, `2.55 €`, `-$3`); with
+/// a delimiter other than comma, `2,55` is read as 2.55.
 pub fn parse_number(text: &[u8], decimal_comma: bool) -> Option<f64> {
-    let parsed = std::str::from_utf8(text)
+    let parsed = plain_number(text, decimal_comma)
+        .or_else(|| plain_number(&without_currency(text)?, decimal_comma))?;
+    parsed.is_finite().then_some(parsed)
+}
+
+/// Currency symbols in UTF-8, then in Windows-1252 (a lone byte that is invalid UTF-8, so the
+/// two forms never match the same text): £, $, €, ¥.
+const CURRENCY_SYMBOLS: [&[u8]; 7] = [
+    "£".as_bytes(),
+    b"$",
+    "€".as_bytes(),
+    "¥".as_bytes(),
+    b"\xA3",
+    b"\x80",
+    b"\xA5",
+];
+
+/// The number with a leading or trailing currency symbol (and the space after or before it)
+/// removed, the sign kept; `None` when there is no symbol.
+fn without_currency(text: &[u8]) -> Option<Vec<u8>> {
+    let (sign, body) = match text {
+        [sign @ (b'-' | b'+'), body @ ..] => (Some(*sign), body.trim_ascii_start()),
+        _ => (None, text),
+    };
+    let number = CURRENCY_SYMBOLS.iter().find_map(|symbol| {
+        body.strip_prefix(*symbol)
+            .or_else(|| body.strip_suffix(*symbol))
+    })?;
+    Some(
+        sign.into_iter()
+            .chain(number.trim_ascii().iter().copied())
+            .collect(),
+    )
+}
+
+fn plain_number(text: &[u8], decimal_comma: bool) -> Option<f64> {
+    std::str::from_utf8(text)
         .ok()?
         .parse::<f64>()
         .ok()
@@ -750,8 +920,7 @@ pub fn parse_number(text: &[u8], decimal_comma: bool) -> Option<f64> {
             let mut dotted = text.to_vec();
             dotted[comma] = b'.';
             std::str::from_utf8(&dotted).ok()?.parse::<f64>().ok()
-        })?;
-    parsed.is_finite().then_some(parsed)
+        })
 }
 
 /// Numeric ids in numeric order (what pandas' groupby on a numeric id column gives), numeric
@@ -779,6 +948,14 @@ mod tests {
         assert_eq!(normalised_customer_id(b"A.0"), Some(&b"A.0"[..]));
         assert_eq!(normalised_customer_id(b"  "), None);
         assert_eq!(normalised_customer_id(b"NaN"), None);
+        for placeholder in ["N/A", "#N/A", " - ", "None", "null", "UNKNOWN", "0", "0.0"] {
+            assert_eq!(
+                normalised_customer_id(placeholder.as_bytes()),
+                None,
+                "{placeholder}"
+            );
+        }
+        assert_eq!(normalised_customer_id(b"00"), Some(&b"00"[..]));
     }
 
     #[test]
@@ -789,6 +966,27 @@ mod tests {
         assert_eq!(parse_number(b"1,000.5", true), None);
         assert_eq!(parse_number(b"inf", false), None);
         assert_eq!(parse_number(b"abc", false), None);
+    }
+
+    #[test]
+    fn currency_symbols_before_or_after_are_stripped_in_utf8_and_windows_1252() {
+        for (text, value) in [
+            ("£2.55", 2.55),
+            ("$ 3", 3.0),
+            ("2.55 €", 2.55),
+            ("¥300", 300.0),
+            ("-£1.50", -1.5),
+            ("- $1.50", -1.5),
+            ("£-1.50", -1.5),
+        ] {
+            assert_eq!(parse_number(text.as_bytes(), false), Some(value), "{text}");
+        }
+        assert_eq!(parse_number("2,55 €".as_bytes(), true), Some(2.55));
+        assert_eq!(parse_number(b"\xA32.55", false), Some(2.55));
+        assert_eq!(parse_number(b"2.55\x80", false), Some(2.55));
+        assert_eq!(parse_number("£".as_bytes(), false), None);
+        assert_eq!(parse_number("2£5".as_bytes(), false), None);
+        assert_eq!(parse_number("££5".as_bytes(), false), None);
     }
 
     #[test]

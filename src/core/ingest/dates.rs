@@ -4,6 +4,10 @@
 //! (month first and day first) and the caller keeps both until the whole file has been seen:
 //! a reading that any row contradicts is ruled out, and only when neither is ruled out is the
 //! file called ambiguous. That makes the decision exact without a second pass.
+//!
+//! A time may carry a UTC designator or offset (`2010-12-01T08:26:00Z`, `+01:00`, `+0100`): it
+//! is dropped and the wall-clock time is kept as written, so each purchase falls on the calendar
+//! day the file shows (converting to UTC would move late-evening purchases to the next day).
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +21,8 @@ pub enum DateShape {
     Compact,
     /// `A/B/YYYY` or `A.B.YYYY` with an optional time: month-first or day-first.
     DayMonth,
+    /// A month name: `04-Jan-2010`, `4 Jan 2010`, `Jan 4, 2010`, optionally with a time.
+    MonthName,
 }
 
 impl DateShape {
@@ -25,6 +31,7 @@ impl DateShape {
             DateShape::Iso => "YYYY-MM-DD",
             DateShape::Compact => "YYYYMMDD",
             DateShape::DayMonth => "M/D/YYYY or D/M/YYYY",
+            DateShape::MonthName => "D Mon YYYY",
         }
     }
 }
@@ -58,6 +65,14 @@ pub const SECONDS_PER_DAY: i64 = 86_400;
 /// Parses one date field; `None` when it is no date in any supported shape.
 pub fn parse_date(text: &[u8]) -> Option<ParsedDate> {
     let text = text.trim_ascii();
+    // Three letters in a row can only be a month name (times have at most `AM`/`PM`, `T`, `Z`);
+    // checked first because `OCT` holds the `T` that separates an ISO time.
+    if text
+        .windows(3)
+        .any(|letters| letters.iter().all(u8::is_ascii_alphabetic))
+    {
+        return parse_month_name_date(text);
+    }
     let (date, time) = match text.iter().position(|&b| b == b' ' || b == b'T') {
         Some(split) => (&text[..split], Some(text[split + 1..].trim_ascii())),
         None => (text, None),
@@ -104,8 +119,93 @@ pub fn parse_date(text: &[u8]) -> Option<ParsedDate> {
     })
 }
 
-/// `H:MM`, `HH:MM:SS`, optionally with a fraction of a second and `AM`/`PM`.
+/// `04-Jan-2010`, `4 Jan 2010`, `Jan 4, 2010`, `4 January 2010`, each with an optional time.
+fn parse_month_name_date(text: &[u8]) -> Option<ParsedDate> {
+    let (first, rest) = next_date_part(text)?;
+    let (second, rest) = next_date_part(rest)?;
+    let (year, rest) = next_date_part(rest)?;
+    let (day, month) = match month_number(first) {
+        Some(month) => (second, month),
+        None => (first, month_number(second)?),
+    };
+    if year.len() != 4 || day.len() > 2 {
+        return None;
+    }
+    let rest = rest.trim_ascii();
+    let seconds_of_day = if rest.is_empty() {
+        0
+    } else {
+        parse_time(rest)?
+    };
+    let stamp =
+        days_from_civil(number(year)?, month, number(day)?)? * SECONDS_PER_DAY + seconds_of_day;
+    Some(ParsedDate {
+        shape: DateShape::MonthName,
+        readings: [Some(stamp); 2],
+    })
+}
+
+/// The next part of a month-name date and what follows it; parts are separated by spaces,
+/// dashes, slashes, commas or dots.
+fn next_date_part(text: &[u8]) -> Option<(&[u8], &[u8])> {
+    let is_separator = |b: &u8| matches!(b, b' ' | b'-' | b'/' | b',' | b'.');
+    let start = text.iter().position(|b| !is_separator(b))?;
+    let text = &text[start..];
+    let end = text.iter().position(is_separator).unwrap_or(text.len());
+    Some(text.split_at(end))
+}
+
+/// 1-12 for an English month name or its abbreviation of at least three letters (`Sep`, `Sept`).
+fn month_number(word: &[u8]) -> Option<u32> {
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let word = word.to_ascii_lowercase();
+    if word.len() < 3 {
+        return None;
+    }
+    let index = MONTHS
+        .iter()
+        .position(|name| name.as_bytes().starts_with(&word))?;
+    Some(index as u32 + 1)
+}
+
+/// Drops a trailing UTC designator or offset (`Z`, `+00:00`, `+0100`, `-05`); see the module doc.
+fn without_zone(time: &[u8]) -> &[u8] {
+    if let Some(clock) = time.strip_suffix(b"Z").or_else(|| time.strip_suffix(b"z")) {
+        return clock.trim_ascii_end();
+    }
+    let Some(sign) = time.iter().rposition(|&b| b == b'+' || b == b'-') else {
+        return time;
+    };
+    let offset = &time[sign + 1..];
+    let (hours, minutes) = match offset.len() {
+        2 => (offset, &offset[2..]),
+        4 => offset.split_at(2),
+        5 if offset[2] == b':' => (&offset[..2], &offset[3..]),
+        _ => return time,
+    };
+    if hours.iter().chain(minutes).all(u8::is_ascii_digit) {
+        time[..sign].trim_ascii_end()
+    } else {
+        time
+    }
+}
+
+/// `H:MM`, `HH:MM:SS`, optionally with a fraction of a second, `AM`/`PM` and a UTC offset.
 fn parse_time(time: &[u8]) -> Option<i64> {
+    let time = without_zone(time);
     let (clock, meridiem) = match time.len().checked_sub(2).map(|cut| time.split_at(cut)) {
         Some((clock, suffix)) if suffix.eq_ignore_ascii_case(b"AM") => {
             (clock.trim_ascii(), Some(false))
@@ -229,6 +329,50 @@ mod tests {
     }
 
     #[test]
+    fn utc_designators_and_offsets_keep_the_wall_clock_time() {
+        let written = Some(stamp(2010, 12, 1, 23, 30, 0));
+        for text in [
+            "2010-12-01T23:30:00Z",
+            "2010-12-01T23:30:00.250Z",
+            "2010-12-01T23:30:00+00:00",
+            "2010-12-01 23:30:00+0100",
+            "2010-12-01T23:30-05:00",
+            "2010-12-01 23:30:00 +01",
+        ] {
+            let date = parse_date(text.as_bytes()).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(
+                (date.shape, date.readings[0]),
+                (DateShape::Iso, written),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn month_names_are_read_in_either_position() {
+        let day = Some(stamp(2010, 1, 4, 0, 0, 0));
+        for text in [
+            "04-Jan-2010",
+            "4 Jan 2010",
+            "Jan 4, 2010",
+            "4 JANUARY 2010",
+            "04/jan/2010",
+        ] {
+            let date = parse_date(text.as_bytes()).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(date.readings, [day; 2], "{text}");
+            assert_eq!(date.shape, DateShape::MonthName);
+        }
+        assert_eq!(
+            parse_date(b"04-Oct-2010 08:26").unwrap().readings[0],
+            Some(stamp(2010, 10, 4, 8, 26, 0))
+        );
+        assert_eq!(
+            parse_date(b"Sept 30, 2010 1:05 PM").unwrap().readings[0],
+            Some(stamp(2010, 9, 30, 13, 5, 0))
+        );
+    }
+
+    #[test]
     fn invalid_dates_are_rejected() {
         for text in [
             "13/13/2010",
@@ -238,6 +382,13 @@ mod tests {
             "1/2/10",
             "2010-01-01 25:00",
             "12-1-2010",
+            "0000-00-00",
+            "0000-00-00 00:00:00",
+            "31-Feb-2010",
+            "4 Jux 2010",
+            "Jan 4, 10",
+            "Grand Total",
+            "2010-12-01T08:26:00+1",
         ] {
             assert_eq!(parse_date(text.as_bytes()), None, "{text}");
         }

@@ -11,6 +11,14 @@
 //! code, duplicate line. Because every rule looks only at the row itself, dropping duplicates
 //! last keeps the same rows as dropping them first (what the reference does), while only kept
 //! lines need a fingerprint.
+//!
+//! Real exports carry a few lines that cannot be read (a "Grand Total" row, a blank date, an
+//! unquoted comma in a description). By default such a line is dropped and counted per reason
+//! with its line number ([`UnreadableLines`]), so one bad line does not refuse a million good
+//! ones; [`IngestOptions::strict`] refuses the file at the first one instead. Problems of the
+//! whole file (no header, a missing column, binary data, nothing left) always refuse it, and so
+//! does a file where half the lines or more cannot be read: that is a wrong mapping or
+//! delimiter, not noise.
 
 mod clean;
 mod columns;
@@ -54,7 +62,7 @@ pub const DEFAULT_NON_PRODUCT_CODES: [&str; 16] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CancellationPolicy {
-    /// Drop cancellation lines (invoice starting with "C"), as the reference RFM table does.
+    /// Drop cancellation lines (invoice "C" followed by digits), as the reference RFM table does.
     #[default]
     Drop,
     /// Keep them so their negative amounts net against the customer's Monetary; they count
@@ -102,6 +110,9 @@ pub struct IngestOptions {
     pub mapping: ColumnMapping,
     pub date_order: DateOrder,
     pub policy: CleaningPolicy,
+    /// Refuse the file at the first line that cannot be read, instead of dropping and counting it.
+    #[serde(default)]
+    pub strict: bool,
 }
 
 /// What the file holds.
@@ -122,7 +133,8 @@ pub enum InputKind {
     /// ```sql
     /// WITH clean AS (
     ///   SELECT DISTINCT * FROM lines
-    ///   WHERE customer_id IS NOT NULL AND invoice NOT LIKE 'C%'
+    ///   WHERE customer_id IS NOT NULL
+    ///     AND NOT REGEXP_LIKE(invoice, '^C[0-9]+$')  -- cancellations; syntax varies by dialect
     ///     AND quantity > 0 AND price > 0
     /// )
     /// SELECT customer_id,
@@ -167,6 +179,85 @@ pub struct RemovedRows {
     pub rows: u64,
 }
 
+/// Why a line could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnreadableReason {
+    /// Too few fields to hold every mapped column (a cut-off line, a "Grand Total" row).
+    TooFewFields,
+    /// More non-empty fields than the header: an unquoted delimiter shifted the columns.
+    TooManyFields,
+    NotANumber,
+    /// An aggregated table's recency or frequency is not a whole number >= 0.
+    NotAWholeNumber,
+    /// Blank, `0000-00-00` or no date in the file's format.
+    NotADate,
+    /// Quantity x price overflows to infinity.
+    AmountTooLarge,
+}
+
+impl UnreadableReason {
+    pub fn label(self) -> &'static str {
+        match self {
+            UnreadableReason::TooFewFields => "too few fields",
+            UnreadableReason::TooManyFields => "too many fields (an unquoted delimiter?)",
+            UnreadableReason::NotANumber => "text in a number column",
+            UnreadableReason::NotAWholeNumber => "not a whole number >= 0",
+            UnreadableReason::NotADate => "missing or unreadable date",
+            UnreadableReason::AmountTooLarge => "quantity x price too large",
+        }
+    }
+
+    /// The reason a line-level error is charged to; `None` for problems of the whole file.
+    pub fn of(error: &IngestError) -> Option<Self> {
+        Some(match error {
+            IngestError::FieldCount {
+                found, expected, ..
+            } if found > expected => UnreadableReason::TooManyFields,
+            IngestError::FieldCount { .. } => UnreadableReason::TooFewFields,
+            IngestError::BadNumber { .. } => UnreadableReason::NotANumber,
+            IngestError::NotWholeNumber { .. } => UnreadableReason::NotAWholeNumber,
+            IngestError::BadDate { .. } => UnreadableReason::NotADate,
+            IngestError::AmountTooLarge { .. } => UnreadableReason::AmountTooLarge,
+            _ => return None,
+        })
+    }
+}
+
+/// Lines dropped for one reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnreadableLines {
+    pub reason: UnreadableReason,
+    pub label: String,
+    pub rows: u64,
+    /// The first [`FIRST_LINES_SHOWN`] of them: the line where the record starts in a CSV file,
+    /// the row number within its sheet in a workbook.
+    pub first_lines: Vec<u64>,
+    /// The first one's message, e.g. `line 7: column "Price" holds "abc", which is not a number`.
+    pub example: String,
+}
+
+/// How many line numbers [`UnreadableLines::first_lines`] keeps.
+pub const FIRST_LINES_SHOWN: usize = 5;
+
+/// Which invoices were read as cancellations. Only UCI Online Retail's convention is known:
+/// "C" followed by the digits of the invoice number (`C489449`); ids that merely start with C
+/// (Superstore's `CA-2016-152156`) are orders.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancellationReport {
+    /// The rule that matched, in words; `None` when no invoice matched it.
+    pub rule: Option<String>,
+    /// Lines (with a customer id) whose invoice matched: dropped or netted, per the policy.
+    pub rows: u64,
+    /// The first invoice that matched.
+    pub example: Option<String>,
+    /// Lines whose invoice starts with "C" without matching: read as purchases.
+    pub other_c_invoice_rows: u64,
+}
+
+/// The cancellation rule as [`CancellationReport::rule`] states it.
+pub const CANCELLATION_RULE: &str = "invoice is \"C\" followed by digits (UCI Online Retail)";
+
 /// How slash dates were read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DateOrderReport {
@@ -189,6 +280,9 @@ pub struct QualityReport {
     pub rows_read: u64,
     pub rows_kept: u64,
     pub removed: Vec<RemovedRows>,
+    /// Lines dropped because they could not be read, per reason (empty in strict mode).
+    pub unreadable: Vec<UnreadableLines>,
+    pub cancellations: CancellationReport,
     pub customers: u64,
     /// Distinct invoices among kept purchase lines (purchase occasions without an invoice column).
     pub invoices: u64,
@@ -293,12 +387,27 @@ pub enum IngestError {
         value: String,
     },
     #[error(
-        "{at}: column \"{column}\" holds \"{value}\", which is not a date (expected YYYY-MM-DD [HH:MM[:SS]], M/D/YYYY H:MM, D/M/YYYY H:MM or YYYYMMDD)"
+        "{at}: column \"{column}\" holds \"{value}\", which is not a date (expected YYYY-MM-DD [HH:MM[:SS]], M/D/YYYY H:MM, D/M/YYYY H:MM, D Mon YYYY or YYYYMMDD)"
     )]
     BadDate {
         at: String,
         column: String,
         value: String,
+    },
+    /// A date valid only in the other order: the chosen order is wrong for the whole file.
+    #[error(
+        "{at}: \"{value}\" is no date when read {order}, the date order chosen; choose auto to decide from the data"
+    )]
+    DateOrderContradicted {
+        at: String,
+        value: String,
+        order: &'static str,
+    },
+    #[error("{at}: quantity x price ({quantity} x {price}) is too large to add up")]
+    AmountTooLarge {
+        at: String,
+        quantity: String,
+        price: String,
     },
     #[error("mixed date formats: {at} has \"{value}\", but the first date was \"{first}\"")]
     MixedDateFormats {
@@ -317,6 +426,17 @@ pub enum IngestError {
     },
     #[error("{at}: customer \"{customer}\" appears twice in the RFM table")]
     RepeatedCustomer { at: String, customer: String },
+    #[error(
+        "{unreadable} of {rows_read} lines cannot be read; {rows} of them {reason}, first at lines {first_lines}: {example}; check the column mapping and the delimiter"
+    )]
+    MostlyUnreadable {
+        unreadable: u64,
+        rows_read: u64,
+        reason: &'static str,
+        rows: u64,
+        first_lines: String,
+        example: String,
+    },
     #[error("no rows left after cleaning: {rows_read} rows read, removed: {removed}")]
     NothingLeft { rows_read: u64, removed: String },
     #[error("internal error: {0}")]
@@ -569,6 +689,8 @@ pub fn read_transactions<'r, R: Read + 'r>(
         rows_read: aggregated.rows_read,
         rows_kept: aggregated.rows_kept,
         removed: aggregated.removed,
+        unreadable: aggregated.unreadable,
+        cancellations: aggregated.cancellations,
         customers: aggregated.customers.len() as u64,
         invoices: aggregated.invoices,
         first_date: aggregated.first_date,

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use csv::ByteRecord;
 use serde::{Deserialize, Serialize};
 
-use super::IngestError;
+use super::{IngestError, MAX_RECORD_BYTES};
 
 /// How many leading bytes layout detection looks at (and what `sniff` expects at most).
 pub const SNIFF_BYTES: usize = 64 * 1024;
@@ -173,10 +173,49 @@ impl std::fmt::Display for Location {
     }
 }
 
+/// The csv reader's buffer: it reads at most this far ahead of the record it parses.
+const CSV_BUFFER_BYTES: usize = 1 << 18;
+
+/// Fails a read once the record in progress must be longer than [`MAX_RECORD_BYTES`]: the csv
+/// reader buffers a whole record before returning it, so an unclosed quote in a large (or
+/// highly compressed) file would otherwise grow one record to gigabytes before any check.
+pub struct RecordLimit<R> {
+    inner: R,
+    /// Bytes handed to the csv reader so far.
+    delivered: u64,
+    /// Where the record in progress started, as the csv reader counts.
+    record_start: csv::Position,
+}
+
+/// The marker inside the I/O error that [`RecordLimit`] raises.
+#[derive(Debug)]
+struct RecordOverflow;
+
+impl std::fmt::Display for RecordOverflow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "record longer than {MAX_RECORD_BYTES} bytes")
+    }
+}
+
+impl std::error::Error for RecordOverflow {}
+
+impl<R: Read> Read for RecordLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // Whatever the csv reader holds beyond its buffer belongs to the record in progress.
+        let limit = (MAX_RECORD_BYTES + CSV_BUFFER_BYTES) as u64;
+        if self.delivered - self.record_start.byte() > limit {
+            return Err(std::io::Error::other(RecordOverflow));
+        }
+        let n = self.inner.read(buf)?;
+        self.delivered += n as u64;
+        Ok(n)
+    }
+}
+
 /// The records of a table, header first.
 pub enum Records<'a> {
     Csv {
-        reader: csv::Reader<Box<dyn Read + 'a>>,
+        reader: csv::Reader<RecordLimit<Box<dyn Read + 'a>>>,
         gzip: bool,
     },
     Sheets(SheetRecords),
@@ -188,23 +227,43 @@ impl<'a> Records<'a> {
             .has_headers(false)
             .flexible(true)
             .delimiter(delimiter)
-            .buffer_capacity(1 << 18)
-            .from_reader(stream);
+            .buffer_capacity(CSV_BUFFER_BYTES)
+            .from_reader(RecordLimit {
+                inner: stream,
+                delivered: 0,
+                record_start: csv::Position::new(),
+            });
         Records::Csv { reader, gzip }
     }
 
     /// Fills `record` with the next record; false at the end.
     pub fn next_into(&mut self, record: &mut ByteRecord) -> Result<bool, IngestError> {
         match self {
-            Records::Csv { reader, gzip } => reader.read_byte_record(record).map_err(|error| {
-                let line = error.position().map_or(0, |position| position.line());
-                let message = error.to_string();
-                match error.into_kind() {
-                    csv::ErrorKind::Io(io) if *gzip => IngestError::Gzip(io.to_string()),
-                    csv::ErrorKind::Io(io) => IngestError::Io(io.to_string()),
-                    _ => IngestError::Csv { line, message },
-                }
-            }),
+            Records::Csv { reader, gzip } => {
+                let more = reader.read_byte_record(record).map_err(|error| {
+                    let line = error.position().map_or(0, |position| position.line());
+                    let message = error.to_string();
+                    match error.into_kind() {
+                        csv::ErrorKind::Io(io)
+                            if io
+                                .get_ref()
+                                .is_some_and(|inner| inner.is::<RecordOverflow>()) =>
+                        {
+                            IngestError::RecordTooLong {
+                                at: Location::Line(reader.get_ref().record_start.line())
+                                    .to_string(),
+                                limit: MAX_RECORD_BYTES,
+                            }
+                        }
+                        csv::ErrorKind::Io(io) if *gzip => IngestError::Gzip(io.to_string()),
+                        csv::ErrorKind::Io(io) => IngestError::Io(io.to_string()),
+                        _ => IngestError::Csv { line, message },
+                    }
+                })?;
+                let next_start = reader.position().clone();
+                reader.get_mut().record_start = next_start;
+                Ok(more)
+            }
             Records::Sheets(sheets) => Ok(sheets.next_into(record)),
         }
     }
@@ -217,87 +276,538 @@ impl<'a> Records<'a> {
     }
 }
 
+/// Limits that keep a workbook of a few KB from taking the process down (calamine holds the
+/// shared strings and styles whole, and a zip part can inflate a thousandfold). Each is far
+/// above what real exports need (the 45 MB Online Retail II workbook: 1.07M rows, 8.5M cells,
+/// a few thousand shared strings) yet keeps any workbook well under 1 GB of memory.
+mod limits {
+    /// Inflated bytes of one XML part. Worksheets are streamed, so this bounds time, not memory.
+    pub const XML_PART_BYTES: u64 = 1 << 30;
+    /// Inflated bytes of any other part (images, printer settings, macros): calamine never
+    /// reads them, but a workbook could point it at XML hidden under such a name.
+    pub const OTHER_PART_BYTES: u64 = 64 << 20;
+    /// Inflated bytes of all parts together, as declared.
+    pub const WORKBOOK_BYTES: u64 = 2 << 30;
+    /// Inflated bytes of the shared-string table, which calamine holds whole.
+    pub const SHARED_STRING_BYTES: u64 = 128 << 20;
+    /// Shared strings (each costs calamine a `String`, whatever its length).
+    pub const SHARED_STRINGS: u64 = 1 << 21;
+    /// Style, number-format, sheet, defined-name and relationship entries, which calamine
+    /// holds one object each of (Excel itself allows 64,000 cell formats).
+    pub const WORKBOOK_ENTRIES: u64 = 1 << 18;
+    /// Longest text node, comment or CDATA section quick-xml would buffer (an Excel cell holds
+    /// at most 32,767 characters).
+    pub const XML_TEXT_BYTES: usize = 4 << 20;
+    /// Longest tag quick-xml would buffer.
+    pub const XML_TAG_BYTES: usize = 64 << 10;
+    /// Non-empty cells kept for the records (12 bytes each plus their text).
+    pub const CELLS: usize = 24 << 20;
+    /// Text of the kept cells.
+    pub const CELL_TEXT_BYTES: usize = 256 << 20;
+    /// Fields of all records, the empty ones that pad rows to the header included: what a
+    /// dense range of the used area would hold.
+    pub const RECORD_FIELDS: u64 = 64 << 20;
+    /// Excel's sheet size.
+    pub const SHEET_ROWS: u32 = 1 << 20;
+    pub const SHEET_COLUMNS: u32 = 1 << 14;
+}
+
+fn workbook_error(message: impl std::fmt::Display) -> IngestError {
+    IngestError::Xlsx(message.to_string())
+}
+
+/// Checks every part of a workbook before calamine inflates any: the sizes the parts declare,
+/// then their content (shared strings, entries calamine keeps, lengths of texts and tags).
+/// A declared size cannot lie: the zip crate (which calamine reads with) fails a part as soon
+/// as it inflates past it. An archive the zip crate cannot open is left to calamine to report.
+fn check_workbook_parts(bytes: &[u8]) -> Result<(), IngestError> {
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    let mut parts = Vec::with_capacity(archive.len());
+    let mut declared_total = 0u64;
+    for index in 0..archive.len() {
+        let part = archive.by_index(index).map_err(workbook_error)?;
+        let name = part.name().map_err(workbook_error)?.into_owned();
+        let (limit, is_xml) = part_limit(&name);
+        if part.size() > limit {
+            return Err(workbook_error(format!(
+                "part {name} declares {} bytes uncompressed, more than the {limit} allowed",
+                part.size()
+            )));
+        }
+        declared_total += part.size();
+        parts.push((name, is_xml));
+    }
+    if declared_total > limits::WORKBOOK_BYTES {
+        return Err(workbook_error(format!(
+            "the parts declare {declared_total} bytes uncompressed, more than the {} allowed",
+            limits::WORKBOOK_BYTES
+        )));
+    }
+    let mut entries = 0u64;
+    for (index, (name, is_xml)) in parts.iter().enumerate() {
+        if !is_xml {
+            continue;
+        }
+        let scan = scan_part(archive.by_index(index).map_err(workbook_error)?, name)?;
+        let strings = scan.shared_strings.max(scan.declared_unique_strings);
+        if strings > limits::SHARED_STRINGS {
+            return Err(workbook_error(format!(
+                "part {name} holds or declares (uniqueCount) {strings} shared strings, more \
+                 than the {} allowed",
+                limits::SHARED_STRINGS
+            )));
+        }
+        entries += scan.workbook_entries;
+        if entries > limits::WORKBOOK_ENTRIES {
+            return Err(workbook_error(format!(
+                "more than {} style, sheet or name entries (reached in part {name})",
+                limits::WORKBOOK_ENTRIES
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The inflated size allowed for a part, and whether it is XML (`.xml`, `.rels`), the parts
+/// calamine parses and [`scan_part`] checks; calamine holds `{folder}sharedStrings.xml` whole.
+fn part_limit(name: &str) -> (u64, bool) {
+    let file = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+    if file == "sharedstrings.xml" {
+        (limits::SHARED_STRING_BYTES, true)
+    } else if file.ends_with(".xml") || file.ends_with(".rels") {
+        (limits::XML_PART_BYTES, true)
+    } else {
+        (limits::OTHER_PART_BYTES, false)
+    }
+}
+
+/// What a byte scan of one part found.
+#[derive(Default)]
+struct PartScan {
+    shared_strings: u64,
+    declared_unique_strings: u64,
+    workbook_entries: u64,
+}
+
+/// The kind of markup a byte belongs to, as quick-xml will read it.
+#[derive(Clone, Copy)]
+enum Markup {
+    Text,
+    /// Inside `<...>`; `quote` is the open attribute quote, inside which `>` is text.
+    Tag {
+        quote: Option<u8>,
+    },
+    /// A comment, CDATA section or processing instruction, up to its terminator.
+    Until(&'static [u8]),
+}
+
+/// Inflates one XML part and scans it without parsing it: no text or tag may be longer than
+/// quick-xml should buffer, no DTD (a workbook never has one), and the elements calamine keeps
+/// one object per are counted.
+fn scan_part(mut part: impl Read, name: &str) -> Result<PartScan, IngestError> {
+    let refuse = |problem: String| workbook_error(format!("part {name} {problem}"));
+    let mut scan = PartScan::default();
+    let mut chunk = vec![0; 1 << 16];
+    let (mut markup, mut run, mut tag, mut tail) = (Markup::Text, 0usize, Vec::new(), [0u8; 3]);
+    loop {
+        let read = part
+            .read(&mut chunk)
+            .map_err(|error| refuse(format!("cannot be inflated ({error})")))?;
+        if read == 0 {
+            return Ok(scan);
+        }
+        let mut at = 0;
+        while at < read {
+            let byte = chunk[at];
+            match markup {
+                Markup::Text => {
+                    let text = chunk[at..read].iter().position(|&b| b == b'<');
+                    run += text.unwrap_or(read - at);
+                    if run > limits::XML_TEXT_BYTES {
+                        return Err(refuse(format!(
+                            "holds a text longer than {} bytes",
+                            limits::XML_TEXT_BYTES
+                        )));
+                    }
+                    at = text.map_or(read, |length| {
+                        (markup, run) = (Markup::Tag { quote: None }, 0);
+                        tag.clear();
+                        at + length + 1
+                    });
+                }
+                Markup::Tag { quote: None } if byte == b'>' => {
+                    scan.count_tag(&tag).map_err(refuse)?;
+                    markup = Markup::Text;
+                    at += 1;
+                }
+                Markup::Tag { quote } => {
+                    if tag.len() == limits::XML_TAG_BYTES {
+                        return Err(refuse(format!(
+                            "holds a tag longer than {} bytes",
+                            limits::XML_TAG_BYTES
+                        )));
+                    }
+                    tag.push(byte);
+                    markup = match (quote, tag.as_slice()) {
+                        (None, b"!--") => Markup::Until(b"-->"),
+                        (None, b"![CDATA[") => Markup::Until(b"]]>"),
+                        (None, b"?") => Markup::Until(b"?>"),
+                        (None, _) if matches!(byte, b'"' | b'\'') => {
+                            Markup::Tag { quote: Some(byte) }
+                        }
+                        (Some(open), _) if byte == open => Markup::Tag { quote: None },
+                        _ => markup,
+                    };
+                    at += 1;
+                }
+                Markup::Until(terminator) => {
+                    run += 1;
+                    if run > limits::XML_TEXT_BYTES {
+                        return Err(refuse(format!(
+                            "holds a comment, CDATA section or instruction longer than {} bytes",
+                            limits::XML_TEXT_BYTES
+                        )));
+                    }
+                    tail = [tail[1], tail[2], byte];
+                    if tail.ends_with(terminator) {
+                        (markup, run, tail) = (Markup::Text, 0, [0; 3]);
+                    }
+                    at += 1;
+                }
+            }
+        }
+    }
+}
+
+impl PartScan {
+    /// Counts one complete tag (its bytes between `<` and `>`).
+    fn count_tag(&mut self, tag: &[u8]) -> Result<(), String> {
+        if tag.starts_with(b"!") {
+            return Err("holds a document type declaration".into());
+        }
+        let name_end = tag
+            .iter()
+            .position(|&b| b.is_ascii_whitespace() || b == b'/')
+            .unwrap_or(tag.len());
+        let name = &tag[..name_end];
+        let local = name.rsplit(|&b| b == b':').next().unwrap_or(name);
+        match local {
+            b"si" => self.shared_strings += 1,
+            b"sst" => self.declared_unique_strings = attribute_number(tag, b"uniqueCount"),
+            b"xf" | b"numFmt" | b"font" | b"fill" | b"border" | b"sheet" | b"definedName"
+            | b"Relationship" => self.workbook_entries += 1,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// The whole-number value of attribute `name` in a tag; 0 when absent, `u64::MAX` when too
+/// large to hold (calamine would still try to reserve it).
+fn attribute_number(tag: &[u8], name: &[u8]) -> u64 {
+    let Some(at) = tag.windows(name.len()).position(|window| window == name) else {
+        return 0;
+    };
+    let value = tag[at + name.len()..]
+        .iter()
+        .skip_while(|&&b| b.is_ascii_whitespace() || matches!(b, b'=' | b'"' | b'\''))
+        .take_while(|b| b.is_ascii_digit());
+    value.fold(0u64, |number, &digit| {
+        number
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(digit - b'0')))
+            .unwrap_or(u64::MAX)
+    })
+}
+
+/// One non-empty cell kept for the records; its text ends at `text_end` in
+/// [`SheetRecords::text`] and starts where the previous cell's ends.
+#[derive(Clone, Copy)]
+struct SheetCell {
+    row: u32,
+    column: u32,
+    text_end: u32,
+}
+
+impl SheetCell {
+    fn position(&self) -> (u32, u32) {
+        (self.row, self.column)
+    }
+}
+
+/// The cells of one sheet in [`SheetRecords::cells`], in row then column order.
+struct SheetSpan {
+    name: String,
+    cells: std::ops::Range<usize>,
+    /// The leftmost used column: the records' first field.
+    origin: u32,
+    /// Fields of the header row: shorter rows are padded to it with empty fields.
+    width: u32,
+}
+
 /// All sheets of a workbook, one after another; a sheet's own header row is skipped when it
-/// repeats the first sheet's header.
+/// repeats the first sheet's header. Read with calamine's cell reader and kept sparse (only
+/// non-empty cells, their text back to back), so a stray cell far out costs one cell, not a
+/// dense rows x columns range; each record is built when it is asked for.
 pub struct SheetRecords {
-    rows: std::vec::IntoIter<(usize, u64, ByteRecord)>,
-    sheet_names: Vec<String>,
+    text: Vec<u8>,
+    cells: Vec<SheetCell>,
+    sheets: Vec<SheetSpan>,
+    /// Fields of all records, checked against [`limits::RECORD_FIELDS`].
+    fields: u64,
+    /// Next cell to read, and the sheet it is in.
+    next: (usize, usize),
+    /// Sheet and 1-based row of the last record read.
     current: (usize, u64),
 }
 
+type Workbook<'a> = calamine::Xlsx<Cursor<&'a [u8]>>;
+
 impl SheetRecords {
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, IngestError> {
-        use calamine::Reader as _;
-        let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-            .map_err(|error| IngestError::Xlsx(error.to_string()))?;
-        let sheet_names = workbook.sheet_names();
-        let mut rows = Vec::new();
-        let mut header: Option<ByteRecord> = None;
-        for (sheet, name) in sheet_names.iter().enumerate() {
-            let range = workbook
-                .worksheet_range(name)
-                .map_err(|error| IngestError::Xlsx(error.to_string()))?;
-            for (row, cells) in range.rows().enumerate() {
-                let record: ByteRecord = cells.iter().map(cell_text).collect();
-                if record.iter().all(<[u8]>::is_empty) {
-                    continue;
+        check_workbook_parts(&bytes)?;
+        let mut workbook: Workbook =
+            match calamine::open_workbook_auto_from_rs(Cursor::new(bytes.as_slice())) {
+                Ok(calamine::Sheets::Xlsx(workbook)) => workbook,
+                Ok(_) => {
+                    return Err(workbook_error(
+                        "only XLSX workbooks are read; save it as .xlsx",
+                    ));
                 }
-                if row == 0 {
-                    match &header {
-                        Some(first) if first == &record => continue,
-                        Some(_) => {}
-                        None => header = Some(record.clone()),
-                    }
-                }
-                rows.push((sheet, row as u64 + 1, record));
+                Err(error) => return Err(workbook_error(error)),
+            };
+        let mut records = SheetRecords {
+            text: Vec::new(),
+            cells: Vec::new(),
+            sheets: Vec::new(),
+            fields: 0,
+            next: (0, 0),
+            current: (0, 0),
+        };
+        for name in calamine::Reader::sheet_names(&workbook) {
+            records.read_sheet(&mut workbook, name)?;
+        }
+        Ok(records)
+    }
+
+    /// Appends the non-empty cells of one sheet (a chart sheet has none).
+    fn read_sheet(&mut self, workbook: &mut Workbook, name: String) -> Result<(), IngestError> {
+        let mut reader = match workbook.worksheet_cells_reader(&name) {
+            Ok(reader) => reader,
+            Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(()),
+            Err(error) => return Err(workbook_error(error)),
+        };
+        let first = self.cells.len();
+        while let Some(cell) = reader.next_cell().map_err(workbook_error)? {
+            let (row, column) = cell.get_position();
+            if row >= limits::SHEET_ROWS || column >= limits::SHEET_COLUMNS {
+                return Err(workbook_error(format!(
+                    "sheet \"{name}\" has a cell at row {} column {}, beyond Excel's {} rows x \
+                     {} columns",
+                    u64::from(row) + 1,
+                    u64::from(column) + 1,
+                    limits::SHEET_ROWS,
+                    limits::SHEET_COLUMNS
+                )));
+            }
+            let text_start = self.text.len();
+            write_cell_text(cell.get_value(), &mut self.text);
+            if self.text.len() == text_start {
+                continue;
+            }
+            if self.cells.len() == limits::CELLS || self.text.len() > limits::CELL_TEXT_BYTES {
+                return Err(workbook_error(format!(
+                    "the sheets hold more than {} cells or {} bytes of text, too many to read \
+                     at once (reached in sheet \"{name}\"); export it as CSV",
+                    limits::CELLS,
+                    limits::CELL_TEXT_BYTES
+                )));
+            }
+            self.cells.push(SheetCell {
+                row,
+                column,
+                text_end: self.text.len() as u32,
+            });
+        }
+        drop(reader);
+        if self.cells.len() == first {
+            return Ok(());
+        }
+        self.sort_cells_from(first);
+        self.add_sheet(name, first)
+    }
+
+    /// Puts the cells from `first` on in row then column order (Excel writes them so; other
+    /// writers may not), keeping the last of cells at the same place, as a dense range would.
+    fn sort_cells_from(&mut self, first: usize) {
+        let cells = &self.cells[first..];
+        if cells
+            .windows(2)
+            .all(|pair| pair[0].position() < pair[1].position())
+        {
+            return;
+        }
+        let mut order: Vec<usize> = (first..self.cells.len()).collect();
+        order.sort_by_key(|&index| self.cells[index].position());
+        order.dedup_by(|later, earlier| {
+            let same = self.cells[*later].position() == self.cells[*earlier].position();
+            if same {
+                *earlier = *later;
+            }
+            same
+        });
+        let text_first = self.text_range(first).start;
+        let mut text = self.text[..text_first].to_vec();
+        let mut cells = Vec::with_capacity(order.len());
+        for &index in &order {
+            text.extend_from_slice(&self.text[self.text_range(index)]);
+            cells.push(SheetCell {
+                text_end: text.len() as u32,
+                ..self.cells[index]
+            });
+        }
+        self.text = text;
+        self.cells.truncate(first);
+        self.cells.extend(cells);
+    }
+
+    /// Records the sheet whose sorted cells start at `first`: its origin, header width and
+    /// fields (refused past [`limits::RECORD_FIELDS`]), skipping its header when it repeats
+    /// the first sheet's.
+    fn add_sheet(&mut self, name: String, first: usize) -> Result<(), IngestError> {
+        let cells = &self.cells[first..];
+        let origin = cells.iter().map(|cell| cell.column).min().unwrap_or(0);
+        let header_end = self.row_end(first, self.cells.len());
+        let mut span = SheetSpan {
+            name,
+            cells: first..self.cells.len(),
+            origin,
+            width: self.cells[header_end - 1].column - origin + 1,
+        };
+        let mut rows = 0u64;
+        for row in cells.chunk_by(|a, b| a.row == b.row) {
+            rows += 1;
+            let last = row[row.len() - 1].column;
+            self.fields += u64::from(span.width.max(last - origin + 1));
+        }
+        if self.fields > limits::RECORD_FIELDS {
+            return Err(workbook_error(format!(
+                "sheet \"{}\" spans {rows} rows x {} or more columns: the sheets hold more than \
+                 {} cells, empty ones included (a stray cell far out?)",
+                span.name,
+                span.width,
+                limits::RECORD_FIELDS
+            )));
+        }
+        if let Some(first_sheet) = self.sheets.first() {
+            let header = |sheet: &SheetSpan, end| {
+                let mut record = ByteRecord::new();
+                self.fill_record(sheet, sheet.cells.start..end, &mut record);
+                record
+            };
+            let first_header_end = self.row_end(first_sheet.cells.start, first_sheet.cells.end);
+            if header(first_sheet, first_header_end) == header(&span, header_end) {
+                span.cells.start = header_end;
             }
         }
-        Ok(SheetRecords {
-            rows: rows.into_iter(),
-            sheet_names,
-            current: (0, 0),
-        })
+        self.sheets.push(span);
+        Ok(())
+    }
+
+    /// The index after the cells (up to `end`) of the row that cell `start` is in.
+    fn row_end(&self, start: usize, end: usize) -> usize {
+        let row = self.cells[start].row;
+        start + self.cells[start..end].partition_point(|cell| cell.row == row)
+    }
+
+    /// Where the text of cell `index` lies in `text`.
+    fn text_range(&self, index: usize) -> std::ops::Range<usize> {
+        let start = index.checked_sub(1).map_or(0, |i| self.cells[i].text_end);
+        start as usize..self.cells[index].text_end as usize
+    }
+
+    /// Fills `record` with one row of `sheet`: `cells` are that row's, empty fields fill the
+    /// gaps and pad it to the header's width.
+    fn fill_record(
+        &self,
+        sheet: &SheetSpan,
+        cells: std::ops::Range<usize>,
+        record: &mut ByteRecord,
+    ) {
+        record.clear();
+        let mut column = sheet.origin;
+        for index in cells {
+            for _ in column..self.cells[index].column {
+                record.push_field(b"");
+            }
+            record.push_field(&self.text[self.text_range(index)]);
+            column = self.cells[index].column + 1;
+        }
+        for _ in column..sheet.origin + sheet.width {
+            record.push_field(b"");
+        }
     }
 
     fn next_into(&mut self, record: &mut ByteRecord) -> bool {
-        match self.rows.next() {
-            Some((sheet, row, next)) => {
-                self.current = (sheet, row);
-                *record = next;
-                true
+        let (mut sheet, mut cell) = self.next;
+        let span = loop {
+            let Some(span) = self.sheets.get(sheet) else {
+                return false;
+            };
+            cell = cell.max(span.cells.start);
+            if cell < span.cells.end {
+                break span;
             }
-            None => false,
-        }
+            sheet += 1;
+        };
+        let row_end = self.row_end(cell, span.cells.end);
+        self.fill_record(span, cell..row_end, record);
+        self.next = (sheet, row_end);
+        self.current = (sheet, u64::from(self.cells[cell].row) + 1);
+        true
     }
 
     fn location(&self) -> Location {
         let (sheet, row) = self.current;
         Location::SheetRow {
-            sheet: self.sheet_names.get(sheet).cloned().unwrap_or_default(),
+            sheet: self
+                .sheets
+                .get(sheet)
+                .map(|span| span.name.clone())
+                .unwrap_or_default(),
             row,
         }
     }
 }
 
-/// A cell as the text a CSV export would hold: whole numbers without `.0`, dates in ISO form.
-fn cell_text(cell: &calamine::Data) -> Vec<u8> {
-    use calamine::Data;
-    match cell {
-        Data::Empty | Data::Error(_) => Vec::new(),
-        Data::String(text) | Data::DateTimeIso(text) | Data::DurationIso(text) => {
-            text.clone().into_bytes()
+/// Appends a cell as the text a CSV export would hold: whole numbers without `.0`, dates in
+/// ISO form; nothing for empty and error cells.
+fn write_cell_text(cell: &calamine::DataRef, out: &mut Vec<u8>) {
+    use calamine::DataRef;
+    use std::io::Write as _;
+    let written = match cell {
+        DataRef::Empty | DataRef::Error(_) => Ok(()),
+        DataRef::String(text) | DataRef::DateTimeIso(text) | DataRef::DurationIso(text) => {
+            out.write_all(text.as_bytes())
         }
-        Data::Int(value) => value.to_string().into_bytes(),
-        Data::Float(value) if value.fract() == 0.0 && value.abs() < 1e15 => {
-            format!("{value:.0}").into_bytes()
+        DataRef::SharedString(text) => out.write_all(text.as_bytes()),
+        DataRef::Int(value) => write!(out, "{value}"),
+        DataRef::Float(value) if value.fract() == 0.0 && value.abs() < 1e15 => {
+            write!(out, "{value:.0}")
         }
-        Data::Float(value) => value.to_string().into_bytes(),
-        Data::Bool(value) => value.to_string().into_bytes(),
-        Data::DateTime(stamp) => {
+        DataRef::Float(value) => write!(out, "{value}"),
+        DataRef::Bool(value) => write!(out, "{value}"),
+        DataRef::DateTime(stamp) => {
             let (year, month, day, hour, minute, second, _) = stamp.to_ymd_hms_milli();
-            format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}").into_bytes()
+            write!(
+                out,
+                "{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}"
+            )
         }
-    }
+    };
+    written.expect("writing to a Vec cannot fail");
 }
 
 #[cfg(test)]

@@ -1,20 +1,8 @@
-//! Helpers shared by the cluster_* tests: fixture loading and label comparisons.
-// Each test binary uses only some of these helpers.
-#![allow(dead_code)]
+//! Helpers of the cluster_* tests: matrices, tolerances and label comparisons.
 
 use std::collections::HashMap;
 
 use ndarray::{Array2, ArrayView2};
-use serde::de::DeserializeOwned;
-
-pub fn fixture<T: DeserializeOwned>(name: &str) -> T {
-    let path = format!(
-        "{}/tests/fixtures/cluster/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
 
 pub fn matrix(rows: &[Vec<f64>]) -> Array2<f64> {
     let cols = rows.first().map_or(0, Vec::len);

@@ -1,0 +1,378 @@
+//! The pipeline: one function owns the order of the stages, the progress they report and the
+//! report they produce. The browser worker, the command-line twin and the tests all call it.
+//!
+//! File -> ingest -> RFM -> scale -> {PCA, autoencoder} -> {KMeans, GMM, Ward} x 2 ->
+//! evaluate (quality, stability, robustness, interpretability, statistics) -> k sweep -> t-SNE.
+//!
+//! The complexity budget, in customers n, with s = min(n, `sample_size`) customers in the run's
+//! seeded, stratified sample ([`crate::core::sampling`]) and k clusters:
+//!
+//! | stage | cost | on |
+//! |---|---|---|
+//! | read, clean, aggregate | O(lines) time, O(n) memory | the whole file, streamed |
+//! | RFM scores, scaling, PCA | O(n log n) (quintiles sort) | every customer |
+//! | autoencoder | epochs x s / batch optimiser steps, then O(n) to embed | trains on the sample, embeds everyone |
+//! | KMeans, mixture | O(n k) per iteration | every customer |
+//! | Ward | tree O(s²) worst case, O(n k) to assign | tree on the sample, the rest to the cluster Ward would merge it into |
+//! | silhouettes (own, common, per cluster, k sweep) | O(s²) | the sample, with a standard error |
+//! | stability, robustness refits | as the algorithm, on s | the sample |
+//! | Davies-Bouldin, Calinski-Harabasz, ANOVA, Welch, Tukey, Games-Howell | O(n k) | every customer |
+//! | depth-2 tree on R/F/M | O(n log n) | every customer |
+//! | k sweep fits | as the algorithms, on s | the sample |
+//! | t-SNE | O(s log s) per iteration | the sample |
+//!
+//! At or below the budget the sample is every customer and every number is exact.
+
+mod embeddings;
+mod k_sweep;
+mod options;
+mod ranking;
+mod report;
+mod variant;
+
+use std::collections::HashSet;
+use std::io::Read;
+
+use burn::tensor::Device;
+use ndarray::{Array2, ArrayView2, Axis, s};
+
+pub use k_sweep::sweep_range;
+pub use options::{DEFAULT_SAMPLE_SIZE, MIN_SAMPLE_SIZE, OptionsError, PipelineOptions};
+pub use ranking::{SCORE_WEIGHTS, rank_variants};
+pub use report::{
+    Customer, Embedding, FEATURES, KSweepPoint, Progress, PublishedNumbers, Report, Robustness,
+    SampleReport, Stage, StageTiming, Training, Variant, seed_published_numbers,
+};
+pub use variant::variant_name;
+
+use super::cluster::{Algorithm, ClusterError};
+use super::embed::autoencoder::{self, AutoencoderConfig, AutoencoderError, Encoder};
+use super::embed::pca::{Pca, PcaError};
+use super::embed::scale::{ScaleError, Scaler};
+use super::evaluate::EvaluateError;
+use super::ingest::{self, IngestError};
+use super::rfm::{RfmError, RfmTable};
+use super::sampling::CustomerSample;
+use super::tsne::{self, TsneConfig, TsneError};
+use embeddings::Embeddings;
+use variant::{VariantSpec, evaluate_variant};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("settings: {0}")]
+    Options(#[from] OptionsError),
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Rfm(#[from] RfmError),
+    #[error("scaling: {0}")]
+    Scale(#[from] ScaleError),
+    #[error("PCA: {0}")]
+    Pca(#[from] PcaError),
+    #[error("autoencoder: {0}")]
+    Autoencoder(#[from] AutoencoderError),
+    #[error("clustering: {0}")]
+    Cluster(#[from] ClusterError),
+    #[error("evaluation: {0}")]
+    Evaluate(#[from] EvaluateError),
+    #[error("t-SNE: {0}")]
+    Tsne(#[from] TsneError),
+    #[error(
+        "k = {k} needs at least {needed} customers (two per cluster); the file has {customers}"
+    )]
+    TooFewCustomers {
+        k: usize,
+        customers: usize,
+        needed: usize,
+    },
+    #[error(
+        "nothing to segment: the {customers} customers have only {profiles} distinct \
+         (recency, frequency, monetary) profile(s), fewer than the k = {k} clusters asked for"
+    )]
+    NothingToSegment {
+        k: usize,
+        customers: usize,
+        profiles: usize,
+    },
+}
+
+/// Elapsed seconds, from the platform's clock: the core itself never reads the time.
+pub type Clock<'a> = &'a dyn Fn() -> f64;
+
+/// Separates the sample's random stream from every other use of the run's seed.
+const SAMPLE_STREAM: u64 = 0x5a3b_1e00_0000_0001;
+
+/// Rows the encoder embeds at a time: bounds its intermediate layers' memory at large n.
+const ENCODE_BATCH: usize = 1 << 16;
+
+/// Runs the whole pipeline on a file (transactions or an aggregated RFM table), read as a
+/// stream: memory grows with customers, not with the file's size (XLSX excepted, which is
+/// read whole). `total_bytes` is the file's size when known, for progress.
+///
+/// The autoencoder trains on `device` (flex CPU, or an initialised WebGPU device in a browser);
+/// `device_label` says which, for the report. `now` times the stages.
+#[allow(clippy::too_many_arguments)]
+pub async fn run(
+    file: impl Read,
+    total_bytes: Option<u64>,
+    options: &PipelineOptions,
+    device: &Device,
+    device_label: &str,
+    now: Clock<'_>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Report, PipelineError> {
+    options.validate()?;
+    let mut stopwatch = Stopwatch::new(now);
+    let ingested =
+        ingest::read_transactions(file, total_bytes, &options.ingest, &mut |done, total| {
+            report_stage(progress, Stage::Read, done, total.unwrap_or(done))
+        })?;
+    stopwatch.lap(Stage::Read);
+
+    let table = RfmTable::from_ingested(&ingested, None)?;
+    let raw = table.features();
+    let n = raw.nrows();
+    let profiles = check_segmentable(raw.view(), options.k)?;
+    let strata: Vec<usize> = table.customers.iter().map(|c| c.segment as usize).collect();
+    let sample =
+        CustomerSample::stratified(&strata, options.sample_size, options.seed ^ SAMPLE_STREAM);
+    report_stage(progress, Stage::Rfm, 1, 1);
+    stopwatch.lap(Stage::Rfm);
+
+    let scaler = Scaler::fit(options.scaling, raw.view())?;
+    let scaled = scaler.transform(raw.view())?;
+    let pca = Pca::fit(scaled.view(), 2)?;
+    let pca_points = pca.transform(scaled.view())?;
+    report_stage(progress, Stage::Embed, 1, 1);
+    stopwatch.lap(Stage::Embed);
+
+    let ae_config = AutoencoderConfig {
+        seed: options.seed,
+        ..options.autoencoder.clone()
+    };
+    let sampled_scaled = (!sample.is_everyone()).then(|| scaled.select(Axis(0), &sample.rows));
+    let training_rows = sampled_scaled.as_ref().unwrap_or(&scaled).view();
+    let fit = autoencoder::train_autoencoder(training_rows, &ae_config, device, &mut |epoch| {
+        progress(Progress::Epoch(epoch))
+    })
+    .await?;
+    let ae_points = match sampled_scaled {
+        None => fit.embedding,
+        Some(_) => encode_in_batches(&fit.encoder, scaled.view()),
+    };
+    stopwatch.lap(Stage::Autoencoder);
+
+    let embeddings = Embeddings::new(
+        &scaled,
+        &pca,
+        &pca_points,
+        &fit.encoder,
+        &ae_points,
+        &sample,
+    )?;
+    let variant_specs: Vec<VariantSpec> = Embedding::ALL
+        .iter()
+        .flat_map(|&embedding| {
+            Algorithm::ALL.iter().map(move |&algorithm| VariantSpec {
+                algorithm,
+                embedding,
+                k: options.k,
+                seed: options.seed,
+            })
+        })
+        .collect();
+    let count = variant_specs.len() as u64;
+    let mut clusterings = Vec::new();
+    for (i, spec) in variant_specs.iter().enumerate() {
+        clusterings.push(embeddings.cluster(spec.algorithm, spec.embedding, spec.k, spec.seed)?);
+        report_stage(progress, Stage::Cluster, i as u64 + 1, count);
+    }
+    stopwatch.lap(Stage::Cluster);
+
+    let mut variants = Vec::new();
+    for (i, (spec, clustering)) in variant_specs.iter().zip(clusterings).enumerate() {
+        variants.push(evaluate_variant(
+            spec,
+            clustering,
+            &embeddings,
+            &raw,
+            options,
+        )?);
+        report_stage(progress, Stage::Evaluate, i as u64 + 1, count);
+    }
+    let (winner, verdict) = rank_variants(&mut variants);
+    stopwatch.lap(Stage::Evaluate);
+
+    let k_sweep = if options.k_sweep {
+        k_sweep::k_sweep(
+            &embeddings,
+            sweep_range(sample.len(), profiles),
+            options.seed,
+            &mut |done, total| report_stage(progress, Stage::KSweep, done, total),
+        )?
+    } else {
+        Vec::new()
+    };
+    stopwatch.lap(Stage::KSweep);
+
+    let tsne_config = TsneConfig {
+        iterations: options.tsne_iterations,
+        seed: options.seed,
+        perplexity: TsneConfig::default()
+            .perplexity
+            .min((sample.len() - 1) as f64 / 3.0),
+        ..TsneConfig::default()
+    };
+    let tsne = tsne::tsne(
+        embeddings.sampled_scaled(),
+        &tsne_config,
+        &mut |done, total| {
+            if done % 10 == 0 || done == total {
+                report_stage(progress, Stage::Tsne, done as u64, total as u64)
+            }
+        },
+    )?;
+    stopwatch.lap(Stage::Tsne);
+
+    Ok(Report {
+        options: options.clone(),
+        quality: Some(ingested.report.clone()),
+        customers: table.customers.iter().map(Customer::from).collect(),
+        pca: pairs(pca_points.view()),
+        pca_explained_variance_ratio: pca.explained_variance_ratio().to_vec(),
+        latent: pairs(ae_points.view()),
+        tsne: pairs(tsne.embedding.view()),
+        sample: SampleReport {
+            customers: n,
+            size: sample.len(),
+            limit: options.sample_size,
+            used_for: sample_uses(options),
+        },
+        sample_rows: sample.rows,
+        training: Training {
+            device: device_label.to_string(),
+            losses: fit.loss_curve,
+            best_epoch: fit.best_epoch,
+            reconstruction_mse: fit.reconstruction_mse,
+            trained_on: training_rows.nrows(),
+        },
+        variants,
+        winner,
+        verdict,
+        published: seed_published_numbers(),
+        k_sweep,
+        timings: stopwatch.timings,
+    })
+}
+
+/// [`run`] on the calling thread with burn's CPU device, for native callers (CLI, tests).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn run_blocking(
+    file: impl Read,
+    total_bytes: Option<u64>,
+    options: &PipelineOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Report, PipelineError> {
+    let started = std::time::Instant::now();
+    let now = move || started.elapsed().as_secs_f64();
+    futures_lite::future::block_on(run(
+        file,
+        total_bytes,
+        options,
+        &Device::flex(),
+        "CPU (burn flex)",
+        &now,
+        progress,
+    ))
+}
+
+/// Times the stages one after the other.
+struct Stopwatch<'a> {
+    now: Clock<'a>,
+    started: f64,
+    timings: Vec<StageTiming>,
+}
+
+impl<'a> Stopwatch<'a> {
+    fn new(now: Clock<'a>) -> Self {
+        Self {
+            started: now(),
+            now,
+            timings: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, stage: Stage) {
+        let t = (self.now)();
+        self.timings.push(StageTiming {
+            stage,
+            seconds: t - self.started,
+        });
+        self.started = t;
+    }
+}
+
+fn report_stage(progress: &mut dyn FnMut(Progress), stage: Stage, done: u64, total: u64) {
+    progress(Progress::Stage { stage, done, total });
+}
+
+/// Refuses, before any modelling, data that cannot be split into `k` clusters: too few
+/// customers, or too few distinct profiles. Returns the number of distinct profiles.
+fn check_segmentable(raw: ArrayView2<f64>, k: usize) -> Result<usize, PipelineError> {
+    let customers = raw.nrows();
+    let needed = 2 * k;
+    if customers < needed {
+        return Err(PipelineError::TooFewCustomers {
+            k,
+            customers,
+            needed,
+        });
+    }
+    let mut profiles = HashSet::new();
+    for row in raw.rows() {
+        profiles.insert(row.iter().map(|v| v.to_bits()).collect::<Vec<u64>>());
+        if profiles.len() > *crate::core::cluster::K_SWEEP.end() {
+            break;
+        }
+    }
+    if profiles.len() < k {
+        return Err(PipelineError::NothingToSegment {
+            k,
+            customers,
+            profiles: profiles.len(),
+        });
+    }
+    Ok(profiles.len())
+}
+
+/// What the sample stood in for, in the words the views show.
+fn sample_uses(options: &PipelineOptions) -> Vec<String> {
+    let mut uses = vec![
+        "silhouettes".to_string(),
+        "the Ward trees (other customers join the cluster Ward would merge them into)".into(),
+        "stability and robustness refits".into(),
+        "autoencoder training".into(),
+        "the t-SNE map".into(),
+    ];
+    if options.k_sweep {
+        uses.push("the k sweep".into());
+    }
+    uses
+}
+
+fn encode_in_batches(encoder: &Encoder, scaled: ArrayView2<f64>) -> Array2<f64> {
+    let mut out: Option<Array2<f64>> = None;
+    let mut start = 0;
+    while start < scaled.nrows() {
+        let end = (start + ENCODE_BATCH).min(scaled.nrows());
+        let batch = encoder.encode(scaled.slice(s![start..end, ..]));
+        let out = out.get_or_insert_with(|| Array2::zeros((scaled.nrows(), batch.ncols())));
+        out.slice_mut(s![start..end, ..]).assign(&batch);
+        start = end;
+    }
+    out.unwrap_or_else(|| Array2::zeros((0, 0)))
+}
+
+fn pairs(points: ArrayView2<f64>) -> Vec<[f64; 2]> {
+    points.rows().into_iter().map(|r| [r[0], r[1]]).collect()
+}

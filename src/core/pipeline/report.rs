@@ -1,0 +1,246 @@
+//! What a run produces: the report the dashboard, the downloads and the CLI read.
+
+use std::collections::BTreeMap;
+
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use super::PipelineOptions;
+use crate::core::cluster::Algorithm;
+use crate::core::embed::autoencoder::EpochReport;
+use crate::core::evaluate::{FeatureStatistics, Interpretability, SilhouetteSummary};
+use crate::core::ingest::QualityReport;
+use crate::core::rfm::CustomerRfm;
+
+/// R, F, M in the column order of every feature matrix.
+pub const FEATURES: [&str; 3] = ["recency", "frequency", "monetary"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Read,
+    Rfm,
+    Embed,
+    Autoencoder,
+    Cluster,
+    Evaluate,
+    KSweep,
+    Tsne,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 8] = [
+        Stage::Read,
+        Stage::Rfm,
+        Stage::Embed,
+        Stage::Autoencoder,
+        Stage::Cluster,
+        Stage::Evaluate,
+        Stage::KSweep,
+        Stage::Tsne,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Read => "Reading and cleaning",
+            Stage::Rfm => "RFM per customer",
+            Stage::Embed => "Scaling and PCA",
+            Stage::Autoencoder => "Autoencoder training",
+            Stage::Cluster => "Clustering (6 variants)",
+            Stage::Evaluate => "Evaluation and statistics",
+            Stage::KSweep => "k sweep",
+            Stage::Tsne => "t-SNE map",
+        }
+    }
+}
+
+/// What the pipeline tells its caller while it runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Progress {
+    Stage { stage: Stage, done: u64, total: u64 },
+    Epoch(EpochReport),
+}
+
+/// One customer as the dashboard and the downloads show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: String,
+    pub recency: f64,
+    pub frequency: f64,
+    pub monetary: f64,
+    pub r_score: u8,
+    pub f_score: u8,
+    pub m_score: u8,
+    pub segment: String,
+}
+
+impl From<&CustomerRfm> for Customer {
+    fn from(c: &CustomerRfm) -> Self {
+        Customer {
+            id: c.customer_id.clone(),
+            recency: f64::from(c.recency),
+            frequency: f64::from(c.frequency),
+            monetary: c.monetary,
+            r_score: c.r_score,
+            f_score: c.f_score,
+            m_score: c.m_score,
+            segment: c.segment.name().to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Embedding {
+    Pca,
+    Autoencoder,
+}
+
+impl Embedding {
+    pub const ALL: [Embedding; 2] = [Embedding::Pca, Embedding::Autoencoder];
+
+    pub fn short_name(self) -> &'static str {
+        match self {
+            Embedding::Pca => "PCA",
+            Embedding::Autoencoder => "AE",
+        }
+    }
+}
+
+/// Agreement (adjusted Rand index) with the variant's own labels after a perturbation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Robustness {
+    /// Gaussian noise of `noise_level` standard deviations on every scaled feature.
+    pub noise: f64,
+    /// One feature replaced by its mean (R, F, M order): how much the clusters rely on it.
+    pub ablation: Vec<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Variant {
+    /// The seed's names: KM_PCA, GMM_AE, AGGLO_PCA, ...
+    pub name: String,
+    pub algorithm: Algorithm,
+    pub embedding: Embedding,
+    pub labels: Vec<usize>,
+    pub sizes: Vec<usize>,
+    /// Silhouette in the variant's own 2-D embedding: the number the seed reported. Over the
+    /// run's sample (see [`Report::sample`]); its `standard_error` is 0 when that is everyone.
+    pub silhouette_own: SilhouetteSummary,
+    /// Silhouette in the common scaled-RFM space, comparable across embeddings (same sample).
+    pub silhouette_common: SilhouetteSummary,
+    pub davies_bouldin: f64,
+    pub calinski_harabasz: f64,
+    /// Mean ARI against the variant's labels over 80% subsamples of the sample.
+    pub stability_subsample: f64,
+    /// Mean ARI over reseeded runs on the sample; `None` for Ward, which has no randomness.
+    pub stability_reseed: Option<f64>,
+    pub robustness: Robustness,
+    pub interpretability: Interpretability,
+    pub statistics: Vec<FeatureStatistics>,
+    /// The ranking score (see [`super::ranking::rank_variants`]).
+    pub score: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KSweepPoint {
+    pub k: usize,
+    /// Per variant name: silhouette in its own embedding.
+    pub silhouette: BTreeMap<String, f64>,
+    /// KMeans inertia per embedding (KM_PCA, KM_AE).
+    pub inertia: BTreeMap<String, f64>,
+    /// Mixture BIC per embedding (GMM_PCA, GMM_AE).
+    pub bic: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Training {
+    /// Where the autoencoder trained, e.g. "CPU (flex)" or "WebGPU: <adapter>".
+    pub device: String,
+    pub losses: Vec<EpochReport>,
+    pub best_epoch: usize,
+    /// Over the customers it trained on.
+    pub reconstruction_mse: f64,
+    /// Customers it trained on (the run's sample); every customer is then embedded.
+    pub trained_on: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageTiming {
+    pub stage: Stage,
+    pub seconds: f64,
+}
+
+/// The seed project's published silhouettes, shown beside ours.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishedNumbers {
+    pub source: String,
+    pub silhouettes: Vec<(String, f64)>,
+}
+
+pub fn seed_published_numbers() -> PublishedNumbers {
+    PublishedNumbers {
+        source: "KM_AE capstone headline (k = 3)".into(),
+        silhouettes: vec![("KM_AE".into(), 0.62), ("KM_PCA".into(), 0.48)],
+    }
+}
+
+/// Which customers the O(n²) computations saw, for the views to say so.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleReport {
+    /// Customers in all.
+    pub customers: usize,
+    /// Customers in the sample (= `customers` when every number is exact).
+    pub size: usize,
+    /// The budget the run had ([`PipelineOptions::sample_size`]).
+    pub limit: usize,
+    /// The computations that used the sample.
+    pub used_for: Vec<String>,
+}
+
+impl SampleReport {
+    pub fn is_everyone(&self) -> bool {
+        self.size == self.customers
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub options: PipelineOptions,
+    pub quality: Option<QualityReport>,
+    pub customers: Vec<Customer>,
+    pub pca: Vec<[f64; 2]>,
+    pub pca_explained_variance_ratio: Vec<f64>,
+    pub latent: Vec<[f64; 2]>,
+    /// t-SNE coordinates of the sampled customers, in the order of `sample_rows`.
+    pub tsne: Vec<[f64; 2]>,
+    /// Indices into `customers` of the run's sample, ascending (every customer when exact).
+    pub sample_rows: Vec<usize>,
+    pub sample: SampleReport,
+    pub training: Training,
+    pub variants: Vec<Variant>,
+    /// Index into `variants`.
+    pub winner: usize,
+    /// Why the winner won, in one paragraph.
+    pub verdict: String,
+    pub published: PublishedNumbers,
+    pub k_sweep: Vec<KSweepPoint>,
+    pub timings: Vec<StageTiming>,
+}
+
+impl Report {
+    /// Raw R, F, M (n x 3).
+    pub fn features(&self) -> Array2<f64> {
+        Array2::from_shape_fn((self.customers.len(), 3), |(i, j)| {
+            let c = &self.customers[i];
+            [c.recency, c.frequency, c.monetary][j]
+        })
+    }
+
+    /// The t-SNE position of customer `row`, if the map shows it.
+    pub fn tsne_of(&self, row: usize) -> Option<[f64; 2]> {
+        let at = self.sample_rows.binary_search(&row).ok()?;
+        self.tsne.get(at).copied()
+    }
+}
