@@ -101,13 +101,7 @@ impl GmmFit {
             covariances: self.covariances.clone(),
             cholesky,
         };
-        let (mean_log_likelihood, log_responsibilities) = expectation(x, &mixture);
-        let labels = log_responsibilities
-            .rows()
-            .into_iter()
-            .map(|row| argmax(row.iter().copied()))
-            .collect();
-        Ok((labels, mean_log_likelihood))
+        Ok(most_probable_components(x, &mixture))
     }
 
     /// scikit-learn's BIC of this mixture for `n` rows with the given mean log-likelihood.
@@ -207,12 +201,7 @@ fn expectation_maximisation(
             break;
         }
     }
-    let (mean_log_likelihood, log_responsibilities) = expectation(x, &mixture);
-    let labels = log_responsibilities
-        .rows()
-        .into_iter()
-        .map(|row| argmax(row.iter().copied()))
-        .collect();
+    let (labels, mean_log_likelihood) = most_probable_components(x, &mixture);
     let mut fit = GmmFit {
         labels,
         weights: mixture.weights,
@@ -226,6 +215,17 @@ fn expectation_maximisation(
     };
     fit.bic = fit.bic_for(n, mean_log_likelihood);
     Ok(fit)
+}
+
+/// Each row's most probable component under `mixture`, and the rows' mean log-likelihood.
+fn most_probable_components(x: ArrayView2<f64>, mixture: &Mixture) -> (Vec<usize>, f64) {
+    let (mean_log_likelihood, log_responsibilities) = expectation(x, mixture);
+    let labels = log_responsibilities
+        .rows()
+        .into_iter()
+        .map(|row| argmax(row.iter().copied()))
+        .collect();
+    (labels, mean_log_likelihood)
 }
 
 /// scikit-learn adds 10 machine epsilons to every component's weight so that an emptied
