@@ -81,30 +81,23 @@ impl<'a> Embeddings<'a> {
         k: usize,
         seed: u64,
     ) -> Result<Clustering, ClusterError> {
+        if self.sample.is_everyone() {
+            return self.cluster_sample(algorithm, embedding, k, seed);
+        }
+        let points = self.points(embedding);
         match algorithm {
             Algorithm::Ward => {
-                let cut = self.ward_trees[Self::slot(embedding)].cut(k)?;
-                if self.sample.is_everyone() {
-                    Ok(cut)
-                } else {
-                    cluster::extend_to_all_rows(&cut, &self.sample.rows, self.points(embedding))
-                }
+                let cut = self.cluster_sample(algorithm, embedding, k, seed)?;
+                cluster::extend_to_all_rows(&cut, &self.sample.rows, points)
             }
-            Algorithm::KMeans | Algorithm::Gmm if self.sample.is_everyone() => {
-                cluster::cluster(algorithm, self.points(embedding), k, seed)
+            Algorithm::KMeans | Algorithm::Gmm => {
+                cluster::cluster_from_sample(algorithm, points, &self.sample.rows, k, seed)
             }
-            Algorithm::KMeans | Algorithm::Gmm => cluster::cluster_from_sample(
-                algorithm,
-                self.points(embedding),
-                &self.sample.rows,
-                k,
-                seed,
-            ),
         }
     }
 
-    /// Clusters the sample only (the k sweep's evidence); the same as [`Self::cluster`] when the
-    /// sample is everyone.
+    /// Clusters the sample only: the k sweep's evidence, and every customer's clustering when
+    /// the sample is everyone.
     pub fn cluster_sample(
         &self,
         algorithm: Algorithm,
