@@ -1,22 +1,39 @@
 //! Messages between the page and the pipeline worker.
 //!
-//! Each message is a JSON string, so both sides stay serde types; bulk file bytes travel beside
-//! the JSON as a transferred `ArrayBuffer` instead of being encoded into it.
+//! Each message is JSON, so both sides stay serde types. The user's file travels beside the JSON
+//! of a request as a `File`: structured cloning passes a handle, not bytes, and the worker reads
+//! it in slices, so the file is never held whole by the page or the worker.
 
 use serde::{Deserialize, Serialize};
 
 use crate::core::ingest::Sniffed;
 use crate::core::pipeline::{PipelineOptions, Progress, Report};
 
-/// Page -> worker.
+/// Numbers a page's requests (unique per page, across workers), so an answer can be matched to
+/// the request it answers and a stale one dropped.
+pub type RequestId = u64;
+
+/// Keys of the object the page posts: the [`Envelope`] as JSON under `JSON_KEY` and, for a
+/// request about the user's file, the `File` itself under `FILE_KEY`.
+pub const JSON_KEY: &str = "json";
+pub const FILE_KEY: &str = "file";
+
+/// Page -> worker: the JSON part of a message.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Envelope {
+    pub id: RequestId,
+    pub request: Request,
+}
+
+/// What the page asks of the worker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Request {
     /// Liveness check and device probe; answered by [`Response::Pong`].
     Ping,
-    /// The attached bytes are the start of a file: detect its layout and columns.
+    /// Detect the attached file's layout and columns from its start.
     Sniff,
-    /// Run the whole pipeline on the attached file bytes.
+    /// Run the whole pipeline on the attached file.
     Run {
         options: Box<PipelineOptions>,
         force_cpu: bool,
@@ -32,10 +49,22 @@ pub enum Request {
 /// Worker -> page.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Response {
+pub enum FromWorker {
     /// The worker's wasm is loaded and its message handler installed; messages sent before this
     /// would have been dropped by the browser.
     Ready,
+    /// An answer to request `id`.
+    Answer { id: RequestId, response: Response },
+    /// The worker cannot go on and must be replaced: posted by its panic hook before the abort
+    /// (the `error` event that follows carries only the trap, "unreachable"), or for a message
+    /// it cannot read (a bug: page and worker come from one build).
+    Fatal { message: String },
+}
+
+/// The worker's answers to a request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Response {
     Pong {
         compute: ComputeDevice,
     },

@@ -3,32 +3,19 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use super::state::{AppState, DEMO_ROWS};
 use crate::core::embed::scale::Scaling;
-use crate::core::ingest::{CancellationPolicy, DateOrder, Role, Sniffed};
+use crate::core::ingest::{CancellationPolicy, CleaningPolicy, DateOrder, Role, Sniffed};
 use crate::core::pipeline::MIN_SAMPLE_SIZE;
 
 #[component]
 pub fn Start() -> impl IntoView {
     let state = expect_context::<AppState>();
     let dragging = RwSignal::new(false);
-    let reading = RwSignal::new(false);
-
-    let open = move |file: web_sys::File| {
-        reading.set(true);
-        let name = file.name();
-        spawn_local(async move {
-            let file = gloo_file::File::from(file);
-            match gloo_file::futures::read_as_bytes(&file).await {
-                Ok(bytes) => state.open_file(name, bytes),
-                Err(e) => state.error.set(Some(format!("Cannot read {name}: {e}"))),
-            }
-            reading.set(false);
-        });
-    };
+    // The page keeps only a handle: the worker reads the file itself, in slices.
+    let open = move |file: web_sys::File| state.open_file(file);
 
     view! {
         <section class="start">
@@ -68,7 +55,7 @@ pub fn Start() -> impl IntoView {
                         }
                     />
                 </label>
-                <Show when=move || reading.get()>
+                <Show when=move || state.reading_header()>
                     <p class="muted">"Reading the file…"</p>
                 </Show>
             </div>
@@ -238,12 +225,26 @@ pub fn Preview(sniffed: Arc<Sniffed>) -> impl IntoView {
         .iter()
         .map(|row| view! { <tr>{row.iter().map(|c| view! { <td>{c.clone()}</td> }).collect_view()}</tr> })
         .collect_view();
-    let policy = move |f: fn(&mut crate::core::ingest::CleaningPolicy, bool)| {
-        move |ev: leptos::ev::Event| {
-            let on = event_target_checked(&ev);
-            options.update(|o| f(&mut o.ingest.policy, on));
+    // A cleaning rule's checkbox shows the option, not a default: the preview is drawn again
+    // with the user's choices when a run fails.
+    let rule = move |label: &'static str,
+                     get: fn(&CleaningPolicy) -> bool,
+                     set: fn(&mut CleaningPolicy, bool)| {
+        view! {
+            <label class="check">
+                <input
+                    type="checkbox"
+                    prop:checked=move || options.with(|o| get(&o.ingest.policy))
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        options.update(|o| set(&mut o.ingest.policy, on));
+                    }
+                />
+                {label}
+            </label>
         }
     };
+    let date_order = move |order: DateOrder| move || options.with(|o| o.ingest.date_order == order);
     view! {
         <section class="preview" data-testid="preview">
             <h2>{state.source_name()}</h2>
@@ -272,26 +273,19 @@ pub fn Preview(sniffed: Arc<Sniffed>) -> impl IntoView {
                 </div>
                 <div>
                     <h3>"Cleaning"</h3>
-                    <label class="check">
-                        <input type="checkbox" checked=true on:change=policy(|p, on| p.cancellations = if on { CancellationPolicy::Drop } else { CancellationPolicy::Net }) />
-                        " Drop cancellations (unchecked: net them against purchases)"
-                    </label>
-                    <label class="check">
-                        <input type="checkbox" checked=true on:change=policy(|p, on| p.drop_nonpositive_quantity = on) />
-                        " Drop quantity <= 0"
-                    </label>
-                    <label class="check">
-                        <input type="checkbox" checked=true on:change=policy(|p, on| p.drop_nonpositive_price = on) />
-                        " Drop price <= 0"
-                    </label>
-                    <label class="check">
-                        <input type="checkbox" checked=true on:change=policy(|p, on| p.drop_duplicates = on) />
-                        " Drop exact duplicate lines"
-                    </label>
-                    <label class="check">
-                        <input type="checkbox" on:change=policy(|p, on| p.drop_non_product_codes = on) />
-                        " Drop non-product stock codes (POST, M, D, DOT, BANK CHARGES, …)"
-                    </label>
+                    {rule(
+                        " Drop cancellations (unchecked: net them against purchases)",
+                        |p| p.cancellations == CancellationPolicy::Drop,
+                        |p, on| p.cancellations = if on { CancellationPolicy::Drop } else { CancellationPolicy::Net },
+                    )}
+                    {rule(" Drop quantity <= 0", |p| p.drop_nonpositive_quantity, |p, on| p.drop_nonpositive_quantity = on)}
+                    {rule(" Drop price <= 0", |p| p.drop_nonpositive_price, |p, on| p.drop_nonpositive_price = on)}
+                    {rule(" Drop exact duplicate lines", |p| p.drop_duplicates, |p, on| p.drop_duplicates = on)}
+                    {rule(
+                        " Drop non-product stock codes (POST, M, D, DOT, BANK CHARGES, …)",
+                        |p| p.drop_non_product_codes,
+                        |p, on| p.drop_non_product_codes = on,
+                    )}
                     <label>
                         "Date order "
                         <select on:change=move |ev| {
@@ -302,9 +296,9 @@ pub fn Preview(sniffed: Arc<Sniffed>) -> impl IntoView {
                             };
                             options.update(|o| o.ingest.date_order = order);
                         }>
-                            <option value="auto">"Detect from the data"</option>
-                            <option value="mdy">"Month first (M/D/YYYY)"</option>
-                            <option value="dmy">"Day first (D/M/YYYY)"</option>
+                            <option value="auto" selected=date_order(DateOrder::Auto)>"Detect from the data"</option>
+                            <option value="mdy" selected=date_order(DateOrder::Mdy)>"Month first (M/D/YYYY)"</option>
+                            <option value="dmy" selected=date_order(DateOrder::Dmy)>"Day first (D/M/YYYY)"</option>
                         </select>
                     </label>
                     <RunOptions />

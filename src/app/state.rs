@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use super::protocol::{ComputeDevice, Request, Response};
-use super::worker_client::WorkerClient;
+use super::protocol::{ComputeDevice, Request, RequestId, Response};
+use super::worker_client::{WorkerClient, WorkerEvent};
 use crate::core::embed::autoencoder::EpochReport;
-use crate::core::ingest::{SNIFF_BYTES, Sniffed};
+use crate::core::ingest::Sniffed;
 use crate::core::pipeline::{PipelineOptions, Progress, Report, Stage};
 use crate::core::roi::RoiAssumptions;
 
@@ -23,11 +23,30 @@ pub enum Phase {
     Dashboard,
 }
 
-/// What the current run reads: the user's file (kept for re-runs) or the demo.
+/// What the current run reads: the user's file (kept for re-runs and retries) or the demo.
 #[derive(Clone)]
 pub enum Source {
-    File { name: String, bytes: Arc<Vec<u8>> },
+    /// A handle on the file, which the worker reads in slices: the page never holds its bytes.
+    /// `header` is set once the worker has read it.
+    File {
+        file: web_sys::File,
+        header: Option<Arc<Sniffed>>,
+    },
     Demo,
+}
+
+/// The request the page waits on. Only its answers are applied: one to an earlier file or to a
+/// run the user left is stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Job {
+    id: RequestId,
+    kind: JobKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JobKind {
+    Sniff,
+    Run,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +115,7 @@ pub struct AppState {
     pub dark: RwSignal<bool>,
     pub log_axis: RwSignal<bool>,
     pub roi: RwSignal<RoiAssumptions>,
+    job: RwSignal<Option<Job>>,
     source: StoredValue<Option<Source>, LocalStorage>,
     client: StoredValue<Option<WorkerClient>, LocalStorage>,
 }
@@ -127,6 +147,7 @@ impl AppState {
             dark: RwSignal::new(dark),
             log_axis: RwSignal::new(true),
             roi: RwSignal::new(RoiAssumptions::default()),
+            job: RwSignal::new(None),
             source: StoredValue::new_local(None),
             client: StoredValue::new_local(None),
         };
@@ -143,38 +164,65 @@ impl AppState {
         state
     }
 
-    /// (Re)starts the worker; a running pipeline in the old one is stopped by terminating it.
+    /// (Re)starts the worker; a running pipeline in the old one is stopped by terminating it,
+    /// and nothing it sent can arrive any more.
     fn start_worker(self) {
         self.client.set_value(None);
+        self.job.set(None);
         self.worker_status.set(None);
-        match WorkerClient::spawn(move |response| self.on_response(response)) {
+        let started = WorkerClient::spawn(move |event| self.on_worker_event(event))
+            .and_then(|client| client.send(Request::Ping, None).map(|_| client));
+        match started {
             Ok(client) => self.client.set_value(Some(client)),
             Err(e) => self.worker_status.set(Some(Err(e))),
         }
     }
 
-    fn send(&self, request: &Request, bytes: Option<&[u8]>) {
+    /// Sends the request the page will wait on, with the user's file when the source is one.
+    fn start_job(&self, kind: JobKind, request: Request) {
+        let file = self.source.with_value(|source| match source {
+            Some(Source::File { file, .. }) => Some(file.clone()),
+            _ => None,
+        });
         let sent = self.client.with_value(|client| match client {
-            Some(client) => client.send_with_bytes(request, bytes.map(js_sys::Uint8Array::from)),
+            Some(client) => client.send(request, file.as_deref()),
             None => Err("the pipeline worker is not running".to_string()),
         });
-        if let Err(e) = sent {
-            self.fail(e);
+        match sent {
+            Ok(id) => self.job.set(Some(Job { id, kind })),
+            Err(e) => self.fail(e),
         }
     }
 
-    fn on_response(self, response: Response) {
+    fn on_worker_event(self, event: WorkerEvent) {
+        match event {
+            WorkerEvent::Answer { id, response } => self.on_answer(id, response),
+            WorkerEvent::Died { reason } => self.on_worker_died(reason),
+        }
+    }
+
+    fn on_answer(self, id: RequestId, response: Response) {
+        let current = self.job.get_untracked().is_some_and(|job| job.id == id);
         match response {
-            Response::Ready => self.send(&Request::Ping, None),
+            // The badge describes the worker, whichever job is current.
             Response::Pong { compute } => self.worker_status.set(Some(Ok(compute))),
+            _ if !current => {}
             Response::Sniffed { sniffed } => {
-                let mapping = sniffed.mapping.clone();
-                self.options.update(|o| o.ingest.mapping = mapping);
-                self.phase.set(Phase::Preview(Arc::new(*sniffed)));
+                self.job.set(None);
+                let sniffed = Arc::new(*sniffed);
+                self.options
+                    .update(|o| o.ingest.mapping = sniffed.mapping.clone());
+                self.source.update_value(|source| {
+                    if let Some(Source::File { header, .. }) = source {
+                        *header = Some(sniffed.clone());
+                    }
+                });
+                self.phase.set(Phase::Preview(sniffed));
             }
             Response::Training { compute } => self.training_device.set(Some(compute)),
             Response::Progress { progress } => self.on_progress(progress),
             Response::Done { report } => {
+                self.job.set(None);
                 self.variant.set(report.winner);
                 self.cluster_filter.set(None);
                 self.report.set(Some(Arc::new(*report)));
@@ -182,6 +230,39 @@ impl AppState {
             }
             Response::Error { message } => self.fail(message),
         }
+    }
+
+    /// Says what failed and where, and replaces the worker so the user can try again with the
+    /// same file and settings. A worker that dies with no job running and before answering its
+    /// ping would die again: the badge reports it instead, and requests fail at once.
+    fn on_worker_died(self, reason: String) {
+        let job = self.job.get_untracked();
+        let healthy = matches!(self.worker_status.get_untracked(), Some(Ok(_)));
+        let replace = job.is_some() || healthy;
+        // After this event: the dying worker's client is still running this handler.
+        queue_microtask(move || {
+            if replace {
+                self.start_worker()
+            } else {
+                self.client.set_value(None)
+            }
+        });
+        if !replace {
+            self.worker_status.set(Some(Err(reason)));
+            return;
+        }
+        let during = match job.map(|job| job.kind) {
+            Some(JobKind::Sniff) => "while reading the file's header".to_string(),
+            Some(JobKind::Run) => match self.stages.with_untracked(|s| s.last().map(|p| p.stage)) {
+                Some(stage) => format!("during \u{201c}{}\u{201d}", stage.label()),
+                None => "as the run started".to_string(),
+            },
+            None => "while idle".to_string(),
+        };
+        self.fail(format!(
+            "The pipeline stopped {during}: {reason}. A fresh worker has started; your file and \
+             settings are kept, so you can try again."
+        ));
     }
 
     fn on_progress(&self, progress: Progress) {
@@ -212,34 +293,42 @@ impl AppState {
         }
     }
 
-    /// Shows an error and returns to where the user can act: the preview of the current file,
-    /// or the start screen.
+    /// Shows an error and, from the run screen, returns to where the user can act.
     fn fail(&self, message: String) {
+        self.job.set(None);
         self.error.set(Some(message));
         if self.phase.get_untracked() == Phase::Running {
-            self.phase.set(if self.report.get_untracked().is_some() {
-                Phase::Dashboard
-            } else {
-                Phase::Start
-            });
+            self.phase.set(self.resting_phase());
         }
     }
 
-    /// A file was chosen: keep its bytes and ask the worker to read its header.
-    pub fn open_file(&self, name: String, bytes: Vec<u8>) {
+    /// Where a run that ends without a new report leaves the user: the dashboard they had, else
+    /// the preview of their file (mapping and options kept, so Run retries), else the start.
+    fn resting_phase(&self) -> Phase {
+        if self.report.with_untracked(Option::is_some) {
+            return Phase::Dashboard;
+        }
+        self.source.with_value(|source| match source {
+            Some(Source::File {
+                header: Some(header),
+                ..
+            }) => Phase::Preview(header.clone()),
+            _ => Phase::Start,
+        })
+    }
+
+    /// A file was chosen: keep a handle on it and ask the worker to read its header.
+    pub fn open_file(&self, file: web_sys::File) {
         self.error.set(None);
-        // An XLSX workbook is a zip archive that can only be read whole.
-        let is_zip = bytes.starts_with(b"PK\x03\x04");
-        let prefix_len = if is_zip {
-            bytes.len()
-        } else {
-            bytes.len().min(SNIFF_BYTES)
-        };
-        self.send(&Request::Sniff, Some(&bytes[..prefix_len]));
-        self.source.set_value(Some(Source::File {
-            name,
-            bytes: Arc::new(bytes),
-        }));
+        self.source
+            .set_value(Some(Source::File { file, header: None }));
+        self.start_job(JobKind::Sniff, Request::Sniff);
+    }
+
+    /// Whether the worker is reading a file's header (the start screen says so).
+    pub fn reading_header(&self) -> bool {
+        self.job
+            .with(|job| job.is_some_and(|job| job.kind == JobKind::Sniff))
     }
 
     pub fn run_demo(&self) {
@@ -251,7 +340,10 @@ impl AppState {
 
     /// Runs (or re-runs, with the current options) the pipeline on the current source.
     pub fn run(&self) {
-        let Some(source) = self.source.get_value() else {
+        let Some(demo) = self
+            .source
+            .with_value(|source| source.as_ref().map(|s| matches!(s, Source::Demo)))
+        else {
             return;
         };
         self.error.set(None);
@@ -263,34 +355,27 @@ impl AppState {
         self.phase.set(Phase::Running);
         let options = Box::new(self.options.get_untracked());
         let force_cpu = self.force_cpu.get_untracked();
-        match source {
-            Source::File { bytes, .. } => {
-                self.send(&Request::Run { options, force_cpu }, Some(&bytes))
+        let request = if demo {
+            Request::Demo {
+                rows: DEMO_ROWS,
+                options,
+                force_cpu,
             }
-            Source::Demo => self.send(
-                &Request::Demo {
-                    rows: DEMO_ROWS,
-                    options,
-                    force_cpu,
-                },
-                None,
-            ),
-        }
+        } else {
+            Request::Run { options, force_cpu }
+        };
+        self.start_job(JobKind::Run, request);
     }
 
     pub fn cancel(&self) {
         self.start_worker();
         self.error.set(Some("Run cancelled.".into()));
-        self.phase.set(if self.report.get_untracked().is_some() {
-            Phase::Dashboard
-        } else {
-            Phase::Start
-        });
+        self.phase.set(self.resting_phase());
     }
 
     pub fn source_name(&self) -> String {
         match self.source.get_value() {
-            Some(Source::File { name, .. }) => name,
+            Some(Source::File { file, .. }) => file.name(),
             Some(Source::Demo) => "Demo data (generated)".into(),
             None => String::new(),
         }

@@ -1,24 +1,38 @@
 //! The worker side of the protocol: reads requests, runs the pipeline, streams progress.
 //!
 //! The pipeline runs synchronously between its awaits, so a request is handled to the end
-//! before the next one is read; the page cancels by terminating the worker.
+//! before the next one is read; the page cancels by terminating the worker. The user's file
+//! arrives as a `File` handle and is read in slices ([`FileSlices`]), never whole.
 
 use std::cell::RefCell;
+use std::io::{self, Read};
 
 use burn::tensor::Device;
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use wasm_bindgen_futures::{JsFuture, spawn_local};
-use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
 
-use super::protocol::{ComputeDevice, Request, Response};
+use super::protocol::{ComputeDevice, Envelope, FILE_KEY, FromWorker, JSON_KEY, Request, Response};
 use super::worker_client::describe_js_error;
 use crate::core::generate::{GeneratorConfig, generate_transactions};
-use crate::core::ingest;
+use crate::core::ingest::{self, SNIFF_BYTES};
 use crate::core::pipeline::{self, PipelineOptions, Progress};
 
 /// Seed of the built-in demo data set, so every visitor sees the same demo.
 const DEMO_SEED: u64 = 2010;
+
+/// The largest workbook the worker opens. The core reads an XLSX workbook whole (a zip needs
+/// random access) and parses it in memory at several times its size; a sheet holds at most
+/// 1,048,576 rows anyway, which fits well below this.
+const MAX_WORKBOOK_BYTES: f64 = 200e6;
+
+/// How an XLSX workbook (a zip archive) starts; the core's ingest tells formats apart the same way.
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+
+/// Size of the slices a file is read in after its first [`SNIFF_BYTES`]: large enough that the
+/// per-slice cost vanishes, small enough that the worker never holds much of the file.
+const SLICE_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
 
 thread_local! {
     /// burn's WebGPU runtime can be initialised once per worker; later runs reuse it.
@@ -26,46 +40,81 @@ thread_local! {
 }
 
 pub fn install() {
+    install_panic_hook();
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let data = event.data();
+        let Envelope { id, request } = match read_envelope(&data) {
+            Ok(envelope) => envelope,
+            Err(message) => return post(&FromWorker::Fatal { message }),
+        };
+        let file = Reflect::get(&data, &FILE_KEY.into())
+            .ok()
+            .and_then(|file| file.dyn_into::<Blob>().ok());
         spawn_local(async move {
-            if let Err(message) = handle(&data).await {
-                post(&Response::Error { message });
+            let answer = |response| post(&FromWorker::Answer { id, response });
+            if let Err(message) = handle(request, file.as_ref(), &answer).await {
+                answer(Response::Error { message });
             }
         });
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The worker lives as long as the page keeps it; so does its handler.
     on_message.forget();
-    post(&Response::Ready);
+    post(&FromWorker::Ready);
 }
 
-async fn handle(data: &JsValue) -> Result<(), String> {
-    let json = Reflect::get(data, &"json".into())
+/// A panic aborts the worker (`panic = "abort"` in the web profiles) and the page's `error`
+/// event then says only "unreachable": the hook tells the page the panic's own message first.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        let message = info.payload_as_str().unwrap_or("unknown panic").to_string();
+        post(&FromWorker::Fatal { message });
+    }));
+}
+
+fn read_envelope(data: &JsValue) -> Result<Envelope, String> {
+    let json = Reflect::get(data, &JSON_KEY.into())
         .ok()
         .and_then(|v| v.as_string())
         .ok_or("the message has no JSON part")?;
-    let request: Request =
-        serde_json::from_str(&json).map_err(|e| format!("unreadable request: {e}"))?;
-    let bytes = || -> Result<Vec<u8>, String> {
-        let bytes = Reflect::get(data, &"bytes".into()).map_err(describe_js_error)?;
-        bytes
-            .dyn_into::<Uint8Array>()
-            .map(|b| b.to_vec())
-            .map_err(|_| "the request carries no file bytes".to_string())
-    };
+    serde_json::from_str(&json).map_err(|e| format!("unreadable request: {e}"))
+}
+
+async fn handle(
+    request: Request,
+    file: Option<&Blob>,
+    answer: &dyn Fn(Response),
+) -> Result<(), String> {
+    let open = || FileSlices::open(file.ok_or("the request carries no file")?);
     match request {
-        Request::Ping => post(&Response::Pong {
+        Request::Ping => answer(Response::Pong {
             compute: probe_webgpu().await,
         }),
         Request::Sniff => {
-            let sniffed = ingest::sniff(&bytes()?).map_err(|e| e.to_string())?;
-            post(&Response::Sniffed {
+            let slices = open()?;
+            // The header is in the first slice; a workbook can only be read whole.
+            let wanted = if slices.workbook {
+                u64::MAX
+            } else {
+                SNIFF_BYTES as u64
+            };
+            let mut head = Vec::new();
+            slices
+                .take(wanted)
+                .read_to_end(&mut head)
+                .map_err(|e| e.to_string())?;
+            let sniffed = ingest::sniff(&head).map_err(|e| e.to_string())?;
+            answer(Response::Sniffed {
                 sniffed: Box::new(sniffed),
             });
         }
-        Request::Run { options, force_cpu } => run(&bytes()?, &options, force_cpu).await?,
+        Request::Run { options, force_cpu } => {
+            let slices = open()?;
+            let size = slices.size as u64;
+            run(slices, size, &options, force_cpu, answer).await?;
+        }
         Request::Demo {
             rows,
             options,
@@ -79,15 +128,22 @@ async fn handle(data: &JsValue) -> Result<(), String> {
             };
             generate_transactions(&config, &mut csv)
                 .map_err(|e| format!("generating the demo data failed: {e}"))?;
-            run(&csv, &options, force_cpu).await?;
+            let size = csv.len() as u64;
+            run(csv.as_slice(), size, &options, force_cpu, answer).await?;
         }
     }
     Ok(())
 }
 
-async fn run(bytes: &[u8], options: &PipelineOptions, force_cpu: bool) -> Result<(), String> {
+async fn run(
+    file: impl Read,
+    size: u64,
+    options: &PipelineOptions,
+    force_cpu: bool,
+    answer: &dyn Fn(Response),
+) -> Result<(), String> {
     let (device, compute) = training_device(force_cpu).await;
-    post(&Response::Training {
+    answer(Response::Training {
         compute: compute.clone(),
     });
     let performance = js_sys::global()
@@ -100,20 +156,94 @@ async fn run(bytes: &[u8], options: &PipelineOptions, force_cpu: bool) -> Result
             .unwrap_or(0.0)
     };
     let report = pipeline::run(
-        bytes,
-        Some(bytes.len() as u64),
+        file,
+        Some(size),
         options,
         &device,
         &compute.label(),
         &now,
-        &mut |progress: Progress| post(&Response::Progress { progress }),
+        &mut |progress: Progress| answer(Response::Progress { progress }),
     )
     .await
     .map_err(|e| e.to_string())?;
-    post(&Response::Done {
+    answer(Response::Done {
         report: Box::new(report),
     });
     Ok(())
+}
+
+/// The user's file read in slices with `FileReaderSync` (synchronous, workers only): the worker
+/// holds one slice at a time, so memory grows with customers, not with the file's bytes, and a
+/// file past wasm32's 4 GB address space streams like any other.
+struct FileSlices {
+    file: Blob,
+    reader: FileReaderSync,
+    size: f64,
+    /// Where the next slice starts.
+    offset: f64,
+    slice: Vec<u8>,
+    /// Bytes of `slice` already handed out.
+    consumed: usize,
+    workbook: bool,
+}
+
+impl FileSlices {
+    /// Reads the first [`SNIFF_BYTES`] (all a header preview needs) and refuses a workbook too
+    /// large to open before reading any more of it.
+    fn open(file: &Blob) -> Result<Self, String> {
+        let mut slices = FileSlices {
+            file: file.clone(),
+            reader: FileReaderSync::new().map_err(describe_js_error)?,
+            size: file.size(),
+            offset: 0.0,
+            slice: Vec::new(),
+            consumed: 0,
+            workbook: false,
+        };
+        slices.next_slice(SNIFF_BYTES as f64)?;
+        slices.workbook = slices.slice.starts_with(ZIP_MAGIC);
+        if slices.workbook && slices.size > MAX_WORKBOOK_BYTES {
+            return Err(format!(
+                "This workbook is {:.0} MB. A workbook is read whole, so the studio opens \
+                 workbooks up to {:.0} MB: save the sheet as CSV (read as a stream, any size) \
+                 or use the command-line twin.",
+                slices.size / 1e6,
+                MAX_WORKBOOK_BYTES / 1e6
+            ));
+        }
+        Ok(slices)
+    }
+
+    fn next_slice(&mut self, len: f64) -> Result<(), String> {
+        let end = (self.offset + len).min(self.size);
+        let part = self
+            .file
+            .slice_with_f64_and_f64(self.offset, end)
+            .map_err(describe_js_error)?;
+        let bytes = self
+            .reader
+            .read_as_array_buffer(&part)
+            .map_err(|e| format!("cannot read the file: {}", describe_js_error(e)))?;
+        let bytes = Uint8Array::new(&bytes);
+        self.slice.resize(bytes.length() as usize, 0);
+        bytes.copy_to(&mut self.slice);
+        self.offset = end;
+        self.consumed = 0;
+        Ok(())
+    }
+}
+
+impl Read for FileSlices {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.consumed == self.slice.len() && self.offset < self.size {
+            self.next_slice(SLICE_BYTES).map_err(io::Error::other)?;
+        }
+        let rest = &self.slice[self.consumed..];
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.consumed += n;
+        Ok(n)
+    }
 }
 
 /// WebGPU only on a real GPU: a fallback adapter (SwiftShader in headless Chromium) is a CPU
@@ -205,19 +335,20 @@ async fn training_device(force_cpu: bool) -> (Device, ComputeDevice) {
     }
 }
 
-fn post(response: &Response) {
+fn post(message: &FromWorker) {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    match serde_json::to_string(response) {
-        Ok(json) => {
-            let _ = scope.post_message(&json.into());
-        }
-        Err(e) => {
-            let fallback = Response::Error {
-                message: format!("cannot encode the worker's answer: {e}"),
-            };
-            if let Ok(json) = serde_json::to_string(&fallback) {
-                let _ = scope.post_message(&json.into());
-            }
-        }
+    let json = serde_json::to_string(message).or_else(|e| {
+        // Only an answer's payload can fail to encode: that request fails, the worker goes on.
+        let reason = format!("cannot encode the worker's answer: {e}");
+        serde_json::to_string(&match message {
+            FromWorker::Answer { id, .. } => FromWorker::Answer {
+                id: *id,
+                response: Response::Error { message: reason },
+            },
+            _ => FromWorker::Fatal { message: reason },
+        })
+    });
+    if let Ok(json) = json {
+        let _ = scope.post_message(&json.into());
     }
 }

@@ -2,72 +2,181 @@
 //!
 //! Cancelling terminates the worker and starts a fresh one: the pipeline runs synchronously
 //! inside the worker, so a cooperative cancel message could not be read until it finished.
+//! A worker that dies (a panic, a failed allocation, an unreadable message) is reported once, as
+//! [`WorkerEvent::Died`], so the page never waits on a dead worker.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
-use web_sys::{MessageEvent, Worker};
+use web_sys::{Blob, ErrorEvent, Event, MessageEvent, Worker};
 
-use super::protocol::{Request, Response};
+use super::protocol::{Envelope, FILE_KEY, FromWorker, JSON_KEY, Request, RequestId, Response};
 
 /// Served beside `index.html`; it loads the worker's wasm relative to its own URL, so the app
 /// works from any sub-path (GitHub Pages) without a blob: URL in the Content-Security-Policy.
 const WORKER_LOADER: &str = "worker_loader.js";
 
+/// What the page hears from its worker.
+pub enum WorkerEvent {
+    Answer {
+        id: RequestId,
+        response: Response,
+    },
+    /// The worker can answer no more; `reason` is meant for the user.
+    Died {
+        reason: String,
+    },
+}
+
 pub struct WorkerClient {
+    shared: Rc<Shared>,
+    // Kept alive as long as the worker can call them.
+    _listeners: [Closure<dyn FnMut(Event)>; 3],
+}
+
+struct Shared {
     worker: Worker,
-    // Kept alive as long as the worker can call it.
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    /// Messages posted before the worker's `Ready` would be dropped by the browser: they wait
+    /// here until then. `None` once the worker is ready.
+    waiting: RefCell<Option<Vec<Object>>>,
+    dead: Cell<bool>,
+}
+
+impl Shared {
+    fn post(&self, message: &Object) -> Result<(), String> {
+        self.worker.post_message(message).map_err(describe_js_error)
+    }
+
+    /// Sends what waited for the worker's `Ready`.
+    fn flush_waiting(&self) -> Result<(), String> {
+        let waiting = self.waiting.take().unwrap_or_default();
+        waiting.iter().try_for_each(|message| self.post(message))
+    }
+}
+
+thread_local! {
+    static LAST_REQUEST_ID: Cell<RequestId> = const { Cell::new(0) };
 }
 
 impl WorkerClient {
-    /// Starts the worker; `on_response` receives every message it sends, starting with `Ready`.
-    pub fn spawn(mut on_response: impl FnMut(Response) + 'static) -> Result<Self, String> {
-        let worker = Worker::new(WORKER_LOADER).map_err(describe_js_error)?;
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let response = event
-                .data()
-                .as_string()
-                .ok_or_else(|| "the worker sent a message that is not text".to_string())
-                .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
-                .unwrap_or_else(|message| Response::Error { message });
-            on_response(response);
+    /// Starts the worker; `on_event` receives its answers and, at most once, its death.
+    pub fn spawn(on_event: impl FnMut(WorkerEvent) + 'static) -> Result<Self, String> {
+        let shared = Rc::new(Shared {
+            worker: Worker::new(WORKER_LOADER).map_err(describe_js_error)?,
+            waiting: RefCell::new(Some(Vec::new())),
+            dead: Cell::new(false),
         });
+        let on_event = Rc::new(RefCell::new(on_event));
+        let die = {
+            let (shared, on_event) = (shared.clone(), on_event.clone());
+            move |detail: String| {
+                if !shared.dead.replace(true) {
+                    (on_event.borrow_mut())(WorkerEvent::Died {
+                        reason: death_reason(&detail),
+                    });
+                }
+            }
+        };
+        let on_message = {
+            let (shared, die) = (shared.clone(), die.clone());
+            Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+                let text = event.unchecked_into::<MessageEvent>().data().as_string();
+                let message = text
+                    .ok_or_else(|| "the worker sent a message that is not text".to_string())
+                    .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()));
+                match message {
+                    // A request that cannot be posted would never be answered: give up the worker.
+                    Ok(FromWorker::Ready) => {
+                        if let Err(e) = shared.flush_waiting() {
+                            die(e)
+                        }
+                    }
+                    Ok(FromWorker::Answer { id, response }) if !shared.dead.get() => {
+                        (on_event.borrow_mut())(WorkerEvent::Answer { id, response })
+                    }
+                    Ok(FromWorker::Answer { .. }) => {}
+                    Ok(FromWorker::Fatal { message }) | Err(message) => die(message),
+                }
+            })
+        };
+        let on_error = {
+            let die = die.clone();
+            Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+                // Handled here: the browser need not report it again as uncaught.
+                event.prevent_default();
+                die(event
+                    .dyn_ref::<ErrorEvent>()
+                    .map(|e| e.message())
+                    .filter(|m| !m.is_empty())
+                    .unwrap_or_else(|| "the worker's script could not be loaded".into()));
+            })
+        };
+        let on_message_error = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
+            die("a message from the worker could not be read".into())
+        });
+        let worker = &shared.worker;
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        worker.set_onmessageerror(Some(on_message_error.as_ref().unchecked_ref()));
         Ok(Self {
-            worker,
-            _on_message: on_message,
+            shared,
+            _listeners: [on_message, on_error, on_message_error],
         })
     }
 
-    pub fn send(&self, request: &Request) -> Result<(), String> {
-        self.send_with_bytes(request, None)
-    }
-
-    /// Sends a request with a file's bytes, transferring (not copying) the buffer.
-    pub fn send_with_bytes(
-        &self,
-        request: &Request,
-        bytes: Option<js_sys::Uint8Array>,
-    ) -> Result<(), String> {
-        let json = serde_json::to_string(request).map_err(|e| e.to_string())?;
+    /// Sends a request, with the user's file beside it when it is about that file (a `File` is
+    /// structured-cloned as a handle: no bytes are copied). Returns the id its answers carry.
+    pub fn send(&self, request: Request, file: Option<&Blob>) -> Result<RequestId, String> {
+        let id = LAST_REQUEST_ID.with(|last| {
+            last.set(last.get() + 1);
+            last.get()
+        });
+        let json = serde_json::to_string(&Envelope { id, request }).map_err(|e| e.to_string())?;
         let message = Object::new();
-        Reflect::set(&message, &"json".into(), &json.into()).map_err(describe_js_error)?;
-        match bytes {
-            None => self.worker.post_message(&message),
-            Some(bytes) => {
-                Reflect::set(&message, &"bytes".into(), &bytes).map_err(describe_js_error)?;
-                let transfer = js_sys::Array::of1(&bytes.buffer());
-                self.worker.post_message_with_transfer(&message, &transfer)
-            }
+        Reflect::set(&message, &JSON_KEY.into(), &json.into()).map_err(describe_js_error)?;
+        if let Some(file) = file {
+            Reflect::set(&message, &FILE_KEY.into(), file).map_err(describe_js_error)?;
         }
-        .map_err(describe_js_error)
+        match self.shared.waiting.borrow_mut().as_mut() {
+            Some(waiting) => waiting.push(message),
+            None => self.shared.post(&message)?,
+        }
+        Ok(id)
     }
 }
 
 impl Drop for WorkerClient {
     fn drop(&mut self) {
-        self.worker.set_onmessage(None);
-        self.worker.terminate();
+        let worker = &self.shared.worker;
+        worker.set_onmessage(None);
+        worker.set_onerror(None);
+        worker.set_onmessageerror(None);
+        worker.terminate();
+    }
+}
+
+/// Why a worker died, in the user's words. A failed allocation shows as a panic ("capacity
+/// overflow", "memory allocation of N bytes failed"), as the engine's own out-of-memory error,
+/// or as a bare trap ("unreachable") when Rust's allocator gives up, which it does without
+/// panicking (a panic posts its message before the trap): each means the input needs more
+/// memory than this tab has.
+fn death_reason(detail: &str) -> String {
+    const OUT_OF_MEMORY: [&str; 4] = [
+        "capacity overflow",
+        "memory allocation",
+        "allocation failed",
+        "out of memory",
+    ];
+    let detail = detail.trim_start_matches("Uncaught ");
+    let lower = detail.to_lowercase();
+    if OUT_OF_MEMORY.iter().any(|sign| lower.contains(sign)) {
+        format!("the file is too large for this tab: {detail}")
+    } else if lower.contains("unreachable") {
+        format!("the file is too large for this tab: its memory ran out ({detail})")
+    } else {
+        detail.to_string()
     }
 }
 

@@ -2,7 +2,7 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    console_error_panic_hook::set_once();
+    // Installs the panic hook too: the page must learn why a worker died.
     rfm_studio::app::worker::install();
 }
 

@@ -21,14 +21,23 @@ const CHROMIUM_ARGS = [
   "--no-first-run",
 ];
 
-/** Starts the server and a fresh browser profile; returns handles and the request log. */
-export async function openApp({ webgpu = false } = {}) {
+/**
+ * Starts the server and a fresh browser profile; returns handles and the request log.
+ * `wasmMemoryMiB` caps every WebAssembly memory of the browser, as a device with less memory
+ * would: the page's and the worker's allocations fail beyond it.
+ */
+export async function openApp({ webgpu = false, wasmMemoryMiB } = {}) {
   const server = await serve(join(REPO, "dist"));
   const origin = `http://127.0.0.1:${server.address().port}`;
   const profile = await mkdtemp(join(tmpdir(), "rfm-e2e-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: webgpu ? [...CHROMIUM_ARGS, "--enable-unsafe-webgpu"] : CHROMIUM_ARGS,
+    args: [
+      ...CHROMIUM_ARGS,
+      ...(webgpu ? ["--enable-unsafe-webgpu"] : []),
+      // A wasm page is 64 KiB.
+      ...(wasmMemoryMiB ? [`--js-flags=--wasm-max-mem-pages=${wasmMemoryMiB * 16}`] : []),
+    ],
     viewport: { width: 1366, height: 900 },
   });
   const requests = [];
