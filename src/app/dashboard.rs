@@ -2,82 +2,18 @@
 //! views. Everything here is derived from the report; nothing is recomputed but the cheap
 //! per-cluster profiles, personas and the ROI scenario.
 
-use std::sync::Arc;
-
 use leptos::prelude::*;
 
 use super::downloads::download;
+use super::segmentation::DashboardContext;
 use super::state::{AppState, Tab};
 use super::views;
 use crate::core::export::{labels_csv, statistics_csv};
-use crate::core::personas::{ClusterProfile, Persona, cluster_profiles, personas};
-use crate::core::pipeline::Report;
-
-/// What every view reads: the report, the chosen variant's labels and their personas.
-#[derive(Clone, PartialEq)]
-pub struct Segmentation {
-    pub report: Arc<Report>,
-    pub variant: usize,
-    pub labels: Arc<Vec<usize>>,
-    pub k: usize,
-    pub profiles: Arc<Vec<ClusterProfile>>,
-    pub personas: Arc<Vec<Persona>>,
-}
-
-impl Segmentation {
-    pub fn cluster_name(&self, cluster: usize) -> String {
-        self.personas
-            .get(cluster)
-            .map(|p| format!("{cluster}: {}", p.name))
-            .unwrap_or_else(|| cluster.to_string())
-    }
-}
-
-#[derive(Clone, Copy)]
-pub struct DashboardContext {
-    pub segmentation: Memo<Option<Segmentation>>,
-    /// Customers (indices into the report) that pass the cluster filter.
-    pub visible: Memo<Arc<Vec<usize>>>,
-}
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let segmentation = Memo::new(move |_| {
-        let report = state.report.get()?;
-        let variant = state
-            .variant
-            .get()
-            .min(report.variants.len().saturating_sub(1));
-        let labels = report.variants.get(variant)?.labels.clone();
-        let k = report.options.k;
-        let profiles = cluster_profiles(report.features().view(), &labels, k);
-        let personas = personas(&profiles);
-        Some(Segmentation {
-            report,
-            variant,
-            labels: Arc::new(labels),
-            k,
-            profiles: Arc::new(profiles),
-            personas: Arc::new(personas),
-        })
-    });
-    let visible = Memo::new(move |_| {
-        let filter = state.cluster_filter.get();
-        Arc::new(segmentation.with(|s| {
-            s.as_ref()
-                .map(|s| {
-                    (0..s.labels.len())
-                        .filter(|&i| filter.is_none_or(|c| s.labels[i] == c))
-                        .collect()
-                })
-                .unwrap_or_default()
-        }))
-    });
-    provide_context(DashboardContext {
-        segmentation,
-        visible,
-    });
+    DashboardContext::provide(state);
 
     view! {
         <section class="dashboard" data-testid="dashboard">
@@ -122,17 +58,24 @@ fn Toolbar() -> impl IntoView {
     let ctx = expect_context::<DashboardContext>();
     let variant_options = move || {
         state.report.with(|r| {
-            r.as_ref()
-                .map(|r| {
-                    r.variants
-                        .iter()
-                        .enumerate()
-                        .map(|(i, v)| {
-                            let label = if i == r.winner { format!("{} (winner)", v.name) } else { v.name.clone() };
-                            view! { <option value=i.to_string() selected=move || state.variant.get() == i>{label}</option> }
-                        })
-                        .collect_view()
-                })
+            r.as_ref().map(|r| {
+                r.variants
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        let label = if i == r.winner {
+                            format!("{} (winner)", v.name)
+                        } else {
+                            v.name.clone()
+                        };
+                        view! {
+                            <option value=i.to_string() selected=move || state.variant.get() == i>
+                                {label}
+                            </option>
+                        }
+                    })
+                    .collect_view()
+            })
         })
     };
     let cluster_options = move || {
@@ -141,7 +84,12 @@ fn Toolbar() -> impl IntoView {
                 (0..s.k)
                     .map(|c| {
                         let name = s.cluster_name(c);
-                        view! { <option value=c.to_string() selected=move || state.cluster_filter.get() == Some(c)>{name}</option> }
+                        let selected = move || state.cluster_filter.get() == Some(c);
+                        view! {
+                            <option value=c.to_string() selected=selected>
+                                {name}
+                            </option>
+                        }
                     })
                     .collect_view()
             })
@@ -160,8 +108,17 @@ fn Toolbar() -> impl IntoView {
                 Some(i) => {
                     let c = &s.report.customers[i];
                     format!(
-                        "Customer {}: recency {} days, {} invoices, {:.2} spent · RFM {}{}{} ({}) · cluster {}",
-                        c.id, c.recency, c.frequency, c.monetary, c.r_score, c.f_score, c.m_score, c.segment, s.cluster_name(s.labels[i])
+                        "Customer {}: recency {} days, {} invoices, {:.2} spent · RFM {}{}{} ({}) · \
+                         cluster {}",
+                        c.id,
+                        c.recency,
+                        c.frequency,
+                        c.monetary,
+                        c.r_score,
+                        c.f_score,
+                        c.m_score,
+                        c.segment,
+                        s.cluster_name(s.labels[i])
                     )
                 }
                 None => format!("No customer with id \"{query}\"."),
@@ -196,17 +153,26 @@ fn Toolbar() -> impl IntoView {
             <span class="source">{state.source_name()}</span>
             <label>
                 "Clusters from "
-                <select data-testid="variant" on:change=move |ev| {
-                    if let Ok(i) = event_target_value(&ev).parse() {
-                        state.variant.set(i);
-                        state.cluster_filter.set(None);
+                <select
+                    data-testid="variant"
+                    on:change=move |ev| {
+                        if let Ok(i) = event_target_value(&ev).parse() {
+                            state.select_variant(i);
+                        }
                     }
-                }>{variant_options}</select>
+                >
+                    {variant_options}
+                </select>
             </label>
             <label>
                 "Show "
-                <select data-testid="cluster-filter" on:change=move |ev| state.cluster_filter.set(event_target_value(&ev).parse().ok())>
-                    <option value="all" selected=move || state.cluster_filter.get().is_none()>"all clusters"</option>
+                <select
+                    data-testid="cluster-filter"
+                    on:change=move |ev| state.cluster_filter.set(event_target_value(&ev).parse().ok())
+                >
+                    <option value="all" selected=move || state.cluster_filter.get().is_none()>
+                        "all clusters"
+                    </option>
                     {cluster_options}
                 </select>
             </label>
@@ -221,12 +187,17 @@ fn Toolbar() -> impl IntoView {
                 />
             </label>
             <span class="downloads">
-                <button on:click=download_customers data-testid="download-customers">"Customers CSV"</button>
+                <button on:click=download_customers data-testid="download-customers">
+                    "Customers CSV"
+                </button>
                 <button on:click=download_statistics>"Statistics CSV"</button>
                 <button on:click=download_report>"Report JSON"</button>
                 <button class="ghost" on:click=move |_| state.back_to_start()>"New file"</button>
             </span>
         </div>
-        {move || lookup_result().map(|text| view! { <p class="lookup-result" data-testid="lookup-result">{text}</p> })}
+        {move || {
+            lookup_result()
+                .map(|text| view! { <p class="lookup-result" data-testid="lookup-result">{text}</p> })
+        }}
     }
 }

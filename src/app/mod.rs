@@ -1,17 +1,26 @@
 //! Browser layer: the Leptos page and its client for the pipeline worker.
 //! Everything numeric lives in `crate::core`; this layer only moves messages and draws.
+//!
+//! Read top-down: `shell` (the frame) shows one screen per phase (`start`, `preview`, `running`,
+//! `dashboard`); the dashboard provides the `segmentation` context to the `views` (one per tab);
+//! screens and views draw with `components` and write numbers with `format`; all of them read
+//! and change `state`, which talks to the worker through `worker_client` and `protocol`.
+//! `worker` is the other end, run in the Web Worker.
 
 pub mod protocol;
+pub mod worker;
 pub mod worker_client;
 
-mod charts;
+mod components;
 mod dashboard;
 mod downloads;
+mod format;
+mod preview;
 mod running;
+mod segmentation;
 mod shell;
 mod start;
 mod state;
 mod views;
-pub mod worker;
 
 pub use shell::App;

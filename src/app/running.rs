@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use plotly::{Plot, Scatter, common::Mode};
 
-use super::charts::{Chart, base_layout};
+use super::components::{Chart, base_layout};
 use super::state::{AppState, now_ms};
 use crate::core::pipeline::Stage;
 
@@ -29,11 +29,16 @@ pub fn Running() -> impl IntoView {
             .into_iter()
             .map(|stage| {
                 let progress = stages.iter().find(|s| s.stage == stage);
-                let fraction = progress.map(|p| if p.total == 0 { 0.0 } else { p.done as f64 / p.total as f64 }).unwrap_or(0.0);
+                let fraction = progress
+                    .filter(|p| p.total > 0)
+                    .map(|p| p.done as f64 / p.total as f64)
+                    .unwrap_or(0.0);
                 let status = match progress {
                     None => "waiting".to_string(),
                     Some(p) if p.done >= p.total && p.total > 0 => "done".to_string(),
-                    Some(p) if stage == Stage::Read => format!("{:.1} / {:.1} MB", p.done as f64 / 1e6, p.total as f64 / 1e6),
+                    Some(p) if stage == Stage::Read => {
+                        format!("{:.1} / {:.1} MB", p.done as f64 / 1e6, p.total as f64 / 1e6)
+                    }
                     Some(p) if stage == Stage::Autoencoder => format!("epoch {} / {}", p.done, p.total),
                     Some(p) => format!("{} / {}", p.done, p.total),
                 };
@@ -74,11 +79,19 @@ pub fn Running() -> impl IntoView {
             <h2>"Running on " {state.source_name()}</h2>
             <p class="muted">
                 {move || format!("Elapsed {:.1} s · ", elapsed())}
-                {move || state.training_device.get().map(|d| format!("autoencoder on {}", d.label())).unwrap_or_else(|| "preparing…".into())}
+                {move || {
+                    state
+                        .training_device
+                        .get()
+                        .map(|d| format!("autoencoder on {}", d.label()))
+                        .unwrap_or_else(|| "preparing…".into())
+                }}
             </p>
             <ul class="stages">{rows}</ul>
             <Chart id="loss-curve" figure=loss_chart />
-            <button class="danger" data-testid="cancel" on:click=move |_| state.cancel()>"Cancel"</button>
+            <button class="danger" data-testid="cancel" on:click=move |_| state.cancel()>
+                "Cancel"
+            </button>
         </section>
     }
 }

@@ -3,9 +3,13 @@
 use leptos::prelude::*;
 
 use super::dashboard::Dashboard;
+use super::preview::Preview;
 use super::running::Running;
-use super::start::{Preview, Start};
+use super::start::Start;
 use super::state::{AppState, Phase};
+
+const PRIVACY: &str = "Your file never leaves this device: it is read, cleaned and modelled here, in \
+    this tab. Nothing is uploaded.";
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -22,15 +26,13 @@ pub fn App() -> impl IntoView {
                 class="ghost"
                 aria-label="Toggle dark mode"
                 data-testid="theme-toggle"
-                on:click=move |_| state.dark.update(|d| *d = !*d)
+                on:click=move |_| state.toggle_theme()
             >
                 {move || if state.dark.get() { "Light mode" } else { "Dark mode" }}
             </button>
         </header>
         <main id="main">
-            <p class="privacy" data-testid="privacy">
-                "Your file never leaves this device: it is read, cleaned and modelled here, in this tab. Nothing is uploaded."
-            </p>
+            <p class="privacy" data-testid="privacy">{PRIVACY}</p>
             {move || {
                 state
                     .error
@@ -65,7 +67,11 @@ fn WorkerBadge() -> impl IntoView {
             Some(Ok(device)) => ("badge ok", device.label()),
             Some(Err(e)) => ("badge error", format!("Worker failed: {e}")),
         };
-        view! { <span class=class data-testid="worker-status" title="Where the autoencoder trains">{text}</span> }
+        view! {
+            <span class=class data-testid="worker-status" title="Where the autoencoder trains">
+                {text}
+            </span>
+        }
     }
 }
 

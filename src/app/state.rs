@@ -8,7 +8,7 @@ use super::protocol::{ComputeDevice, Request, RequestId, Response};
 use super::worker_client::{WorkerClient, WorkerEvent};
 use crate::core::embed::autoencoder::EpochReport;
 use crate::core::ingest::Sniffed;
-use crate::core::pipeline::{PipelineOptions, Progress, Report, Stage};
+use crate::core::pipeline::{OptionsError, PipelineOptions, Progress, Report, Stage};
 use crate::core::roi::RoiAssumptions;
 
 /// Rows of the built-in demo data set (generated in the worker by the project's generator).
@@ -101,6 +101,8 @@ pub struct AppState {
     pub training_device: RwSignal<Option<ComputeDevice>>,
     pub error: RwSignal<Option<String>>,
     pub options: RwSignal<PipelineOptions>,
+    /// Why `options` cannot run, if they cannot: shown beside the control at fault.
+    pub options_error: Memo<Option<OptionsError>>,
     pub force_cpu: RwSignal<bool>,
     pub stages: RwSignal<Vec<StageProgress>>,
     pub losses: RwSignal<Vec<EpochReport>>,
@@ -128,12 +130,14 @@ impl AppState {
             .and_then(|s| s.get_item(THEME_KEY).ok().flatten())
             .map(|v| v == "dark")
             .unwrap_or(false);
+        let options = RwSignal::new(PipelineOptions::default());
         let state = Self {
             phase: RwSignal::new(Phase::Start),
             worker_status: RwSignal::new(None),
             training_device: RwSignal::new(None),
             error: RwSignal::new(None),
-            options: RwSignal::new(PipelineOptions::default()),
+            options,
+            options_error: Memo::new(move |_| options.with(|o| o.validate().err())),
             force_cpu: RwSignal::new(false),
             stages: RwSignal::new(Vec::new()),
             losses: RwSignal::new(Vec::new()),
@@ -223,8 +227,7 @@ impl AppState {
             Response::Progress { progress } => self.on_progress(progress),
             Response::Done { report } => {
                 self.job.set(None);
-                self.variant.set(report.winner);
-                self.cluster_filter.set(None);
+                self.select_variant(report.winner);
                 self.report.set(Some(Arc::new(*report)));
                 self.phase.set(Phase::Dashboard);
             }
@@ -338,7 +341,9 @@ impl AppState {
         self.run();
     }
 
-    /// Runs (or re-runs, with the current options) the pipeline on the current source.
+    /// Runs (or re-runs, with the current options) the pipeline on the current source. Options
+    /// that cannot run are refused here, before the worker sees them: the control at fault shows
+    /// why (an option without a control on the page is reported in the error banner).
     pub fn run(&self) {
         let Some(demo) = self
             .source
@@ -347,6 +352,12 @@ impl AppState {
             return;
         };
         self.error.set(None);
+        if let Some(error) = self.options_error.get_untracked() {
+            if !OPTIONS_WITH_CONTROLS.contains(&error.field()) {
+                self.error.set(Some(format!("Settings: {error}")));
+            }
+            return;
+        }
         self.stages.set(Vec::new());
         self.losses.set(Vec::new());
         self.training_device.set(None);
@@ -385,7 +396,25 @@ impl AppState {
         self.error.set(None);
         self.phase.set(Phase::Start);
     }
+
+    /// Shows another variant's clusters; a cluster filter of the previous variant means nothing
+    /// for it, so the filter is cleared.
+    pub fn select_variant(&self, variant: usize) {
+        self.variant.set(variant);
+        self.cluster_filter.set(None);
+    }
+
+    pub fn toggle_theme(&self) {
+        self.dark.update(|dark| *dark = !*dark);
+    }
+
+    pub fn reset_roi(&self) {
+        self.roi.set(RoiAssumptions::default());
+    }
 }
+
+/// The [`OptionsError::field`] names the page has a control for (see `RunOptions`).
+const OPTIONS_WITH_CONTROLS: [&str; 2] = ["k", "sample_size"];
 
 fn local_storage() -> Option<web_sys::Storage> {
     window().local_storage().ok().flatten()

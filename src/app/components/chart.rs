@@ -11,6 +11,8 @@ use plotly::Plot;
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::app::worker_client::describe_js_error;
+
 const PLOTLY_SCRIPT: &str = "plotly.min.js";
 
 thread_local! {
@@ -49,7 +51,7 @@ async fn plotly_loaded() -> Result<(), String> {
     JsFuture::from(promise)
         .await
         .map(|_| ())
-        .map_err(super::worker_client::describe_js_error)
+        .map_err(describe_js_error)
 }
 
 /// `Plotly.react` on the chart's element. The element may be gone by the time plotly.js has
@@ -59,17 +61,19 @@ async fn draw(target: &str, plot: &Plot) -> Result<(), String> {
     let Some(element) = leptos::prelude::document().get_element_by_id(target) else {
         return Ok(());
     };
-    let describe = super::worker_client::describe_js_error;
-    let plotly = js_sys::Reflect::get(&js_sys::global(), &"Plotly".into()).map_err(describe)?;
+    let plotly =
+        js_sys::Reflect::get(&js_sys::global(), &"Plotly".into()).map_err(describe_js_error)?;
     let react: js_sys::Function = js_sys::Reflect::get(&plotly, &"react".into())
-        .map_err(describe)?
+        .map_err(describe_js_error)?
         .unchecked_into();
-    let figure = js_sys::JSON::parse(&plot.to_json()).map_err(describe)?;
-    let drawn = react.call2(&plotly, &element, &figure).map_err(describe)?;
+    let figure = js_sys::JSON::parse(&plot.to_json()).map_err(describe_js_error)?;
+    let drawn = react
+        .call2(&plotly, &element, &figure)
+        .map_err(describe_js_error)?;
     JsFuture::from(js_sys::Promise::resolve(&drawn))
         .await
         .map(|_| ())
-        .map_err(describe)
+        .map_err(describe_js_error)
 }
 
 /// A plotly chart that redraws whenever the signals read by `figure` change.
@@ -79,7 +83,6 @@ pub fn Chart(
     #[prop(into)]
     id: String,
     figure: impl Fn() -> Plot + 'static,
-    #[prop(optional, into)] class: Option<String>,
 ) -> impl IntoView {
     let target = id.clone();
     Effect::new(move |_| {
@@ -96,7 +99,7 @@ pub fn Chart(
             }
         });
     });
-    view! { <div id=id class=class.unwrap_or_else(|| "chart".into())></div> }
+    view! { <div id=id class="chart"></div> }
 }
 
 /// Cluster colours: colour-blind-safe (Okabe-Ito), in cluster order.

@@ -1,0 +1,16 @@
+//! Widgets the screens share: figures, typed selects, KPI tiles, sliders, table headers and the
+//! run options.
+
+mod chart;
+mod choice;
+mod kpi;
+mod run_options;
+mod slider;
+mod table;
+
+pub use chart::{Chart, base_layout, cluster_colour};
+pub use choice::{Choice, ChoiceSelect};
+pub use kpi::Kpi;
+pub use run_options::RunOptions;
+pub use slider::Slider;
+pub use table::{Column, TableHead};

@@ -1,0 +1,226 @@
+//! Models: the six variants compared on every criterion, the winner and why, the k sweep, and
+//! the run options for a re-run.
+
+use leptos::prelude::*;
+use plotly::common::{AxisSide, Marker, Mode, Orientation, Title};
+use plotly::layout::{Axis, Legend, Margin};
+use plotly::{Plot, Scatter};
+
+use crate::app::components::{Chart, Column, RunOptions, TableHead, base_layout, cluster_colour};
+use crate::app::format::{percent, sample_note, with_error};
+use crate::app::state::AppState;
+use crate::core::pipeline::{Report, SCORE_WEIGHTS, Variant};
+
+const COMPARISON_COLUMNS: [Column; 14] = [
+    Column::text("Variant"),
+    Column::text("Silhouette (own)"),
+    Column::text("Silhouette (common)"),
+    Column::text("Macro silhouette (common)"),
+    Column::text("Davies-Bouldin"),
+    Column::text("Calinski-Harabasz"),
+    Column::text("Stability (subsample ARI)"),
+    Column::text("Stability (reseed ARI)"),
+    Column::text("Noise ARI"),
+    Column::text("Ablation ARI (R/F/M)"),
+    Column::text("Depth-2 tree accuracy"),
+    Column::text("Mean eta²"),
+    Column::text("Sizes"),
+    Column::text("Score"),
+];
+
+#[component]
+pub fn Models() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let sweep = move || {
+        let mut plot = Plot::new();
+        if let Some(r) = state.report.get() {
+            let names: Vec<String> = r.variants.iter().map(|v| v.name.clone()).collect();
+            for (i, name) in names.iter().enumerate() {
+                let (ks, values): (Vec<usize>, Vec<f64>) = r
+                    .k_sweep
+                    .iter()
+                    .filter_map(|p| p.silhouette.get(name).map(|s| (p.k, *s)))
+                    .unzip();
+                plot.add_trace(
+                    Scatter::new(ks, values)
+                        .name(name.clone())
+                        .mode(Mode::LinesMarkers)
+                        .marker(Marker::new().color(cluster_colour(i))),
+                );
+            }
+        }
+        plot.set_layout(
+            base_layout(
+                "k sweep: silhouette in each variant's own embedding",
+                state.dark.get(),
+            )
+            .x_axis(Axis::new().title(Title::with_text("k")))
+            .height(420),
+        );
+        plot
+    };
+    let elbow = move || {
+        let mut plot = Plot::new();
+        if let Some(r) = state.report.get() {
+            for name in ["KM_PCA", "KM_AE"] {
+                let (ks, values): (Vec<usize>, Vec<f64>) = r
+                    .k_sweep
+                    .iter()
+                    .filter_map(|p| p.inertia.get(name).map(|s| (p.k, *s)))
+                    .unzip();
+                plot.add_trace(
+                    Scatter::new(ks, values)
+                        .name(format!("{name} inertia"))
+                        .mode(Mode::LinesMarkers),
+                );
+            }
+            for name in ["GMM_PCA", "GMM_AE"] {
+                let (ks, values): (Vec<usize>, Vec<f64>) = r
+                    .k_sweep
+                    .iter()
+                    .filter_map(|p| p.bic.get(name).map(|s| (p.k, *s)))
+                    .unzip();
+                plot.add_trace(
+                    Scatter::new(ks, values)
+                        .name(format!("{name} BIC"))
+                        .mode(Mode::LinesMarkers)
+                        .y_axis("y2"),
+                );
+            }
+        }
+        plot.set_layout(
+            base_layout("KMeans inertia (elbow) and mixture BIC", state.dark.get())
+                .x_axis(Axis::new().title(Title::with_text("k")))
+                .y_axis2(
+                    Axis::new()
+                        .overlaying("y")
+                        .side(AxisSide::Right)
+                        .title(Title::with_text("BIC")),
+                )
+                // Below the plot: at the side it would cover the BIC axis.
+                .legend(Legend::new().orientation(Orientation::Horizontal).y(-0.3))
+                .margin(Margin::new().left(60).right(60).top(50).bottom(100))
+                .height(420),
+        );
+        plot
+    };
+    view! {
+        {move || state.report.get().map(|r| comparison(&r))}
+        <div class="grid-2">
+            <Chart id="k-sweep" figure=sweep />
+            <Chart id="k-elbow" figure=elbow />
+        </div>
+        <h3>"Re-run with other settings"</h3>
+        <RunOptions />
+        <button class="primary" data-testid="rerun" on:click=move |_| state.run()>
+            "Re-run"
+        </button>
+    }
+}
+
+/// The verdict, the comparison table and the numbers behind the ranking.
+fn comparison(r: &Report) -> impl IntoView + use<> {
+    let rows = r
+        .variants
+        .iter()
+        .enumerate()
+        .map(|(i, v)| variant_row(v, i == r.winner))
+        .collect_view();
+    let published = r
+        .published
+        .silhouettes
+        .iter()
+        .map(|(name, s)| format!("{name} {s:.2}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let ours = r
+        .published
+        .silhouettes
+        .iter()
+        .filter_map(|(name, _)| {
+            let v = r.variants.iter().find(|v| &v.name == name)?;
+            Some(format!("{} {:.3}", v.name, v.silhouette_own.score))
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let weights = SCORE_WEIGHTS
+        .iter()
+        .map(|(what, w)| format!("{w} × {what}"))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let rules = r.variants[r.winner].interpretability.tree.rules.join("; ");
+    let training = &r.training;
+    view! {
+        <p class="verdict" data-testid="verdict">{r.verdict.clone()}</p>
+        {sample_note(&r.sample, r.options.seed)
+            .map(|note| view! { <p class="muted" data-testid="sample-note">{note}</p> })}
+        <p class="muted">
+            {format!(
+                "Seed's published silhouettes ({}): {published}. Ours, same metric and k = {}: {ours}.",
+                r.published.source,
+                r.options.k
+            )}
+        </p>
+        <div class="table-scroll">
+            <table class="data" data-testid="comparison">
+                <TableHead columns=&COMPARISON_COLUMNS />
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <p class="muted">
+            {format!("Score = {weights} (silhouette mapped to 0-1). The winner's rules: {rules}")}
+        </p>
+        <p class="muted">
+            {format!(
+                "Autoencoder: {} · {} epochs (best {}) · reconstruction MSE {:.4}",
+                training.device,
+                training.losses.len(),
+                training.best_epoch,
+                training.reconstruction_mse
+            )}
+        </p>
+    }
+}
+
+fn variant_row(v: &Variant, winner: bool) -> impl IntoView + use<> {
+    let reseed = v
+        .stability_reseed
+        .map(|x| format!("{x:.3}"))
+        .unwrap_or_else(|| "n/a (deterministic)".into());
+    let ablation = v
+        .robustness
+        .ablation
+        .iter()
+        .map(|a| format!("{a:.2}"))
+        .collect::<Vec<_>>()
+        .join(" / ");
+    let sizes = v
+        .sizes
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join(" / ");
+    let silhouette_own = with_error(v.silhouette_own.score, v.silhouette_own.standard_error);
+    let silhouette_common = with_error(
+        v.silhouette_common.score,
+        v.silhouette_common.standard_error,
+    );
+    view! {
+        <tr class:winner=winner>
+            <th scope="row">{v.name.clone()}{winner.then_some(" ★")}</th>
+            <td class="num">{silhouette_own}</td>
+            <td class="num">{silhouette_common}</td>
+            <td class="num">{format!("{:.3}", v.silhouette_common.macro_score)}</td>
+            <td class="num">{format!("{:.3}", v.davies_bouldin)}</td>
+            <td class="num">{format!("{:.0}", v.calinski_harabasz)}</td>
+            <td class="num">{format!("{:.3}", v.stability_subsample)}</td>
+            <td class="num">{reseed}</td>
+            <td class="num">{format!("{:.3}", v.robustness.noise)}</td>
+            <td class="num">{ablation}</td>
+            <td class="num">{percent(v.interpretability.tree.accuracy)}</td>
+            <td class="num">{format!("{:.3}", v.interpretability.mean_eta_squared)}</td>
+            <td>{sizes}</td>
+            <td class="num">{format!("{:.3}", v.score)}</td>
+        </tr>
+    }
+}

@@ -1,0 +1,156 @@
+//! Overview: key figures of the customers shown, the data-quality report of the file, and how
+//! long each stage took.
+
+use leptos::prelude::*;
+
+use crate::app::components::{Column, Kpi, TableHead};
+use crate::app::format::{count, money, sample_note};
+use crate::app::segmentation::DashboardContext;
+use crate::core::ingest::QualityReport;
+use crate::core::pipeline::Customer;
+
+const UNREADABLE_COLUMNS: [Column; 3] = [
+    Column::text("Lines dropped: could not be read"),
+    Column::text("Lines"),
+    Column::text("First at lines"),
+];
+const REMOVED_COLUMNS: [Column; 2] = [Column::text("Rows removed by rule"), Column::text("Rows")];
+
+#[component]
+pub fn Overview() -> impl IntoView {
+    let (_, ctx) = DashboardContext::expect();
+    ctx.render(move |s| {
+        let visible = ctx.visible.get();
+        let customers = &s.report.customers;
+        let n = visible.len().max(1) as f64;
+        let avg = |f: fn(&Customer) -> f64| visible.iter().map(|&i| f(&customers[i])).sum::<f64>() / n;
+        let revenue: f64 = visible.iter().map(|&i| customers[i].monetary).sum();
+        let quality = s.report.quality.clone();
+        let timings = s
+            .report
+            .timings
+            .iter()
+            .map(|t| format!("{} {:.2} s", t.stage.label(), t.seconds))
+            .collect::<Vec<_>>()
+            .join(" · ");
+        view! {
+            <div class="kpis" data-testid="kpis">
+                <Kpi label="Customers" value=count(visible.len() as u64) />
+                <Kpi label="Avg recency (days)" value=format!("{:.1}", avg(|c| c.recency)) />
+                <Kpi label="Avg frequency (invoices)" value=format!("{:.2}", avg(|c| c.frequency)) />
+                <Kpi label="Avg monetary" value=format!("{:.2}", avg(|c| c.monetary)) />
+                <Kpi label="Total revenue" value=money(revenue) />
+            </div>
+            {quality.map(|q| view! { <DataQuality quality=q /> })}
+            {sample_note(&s.report.sample, s.report.options.seed)
+                .map(|note| view! { <p class="muted">{note}</p> })}
+            <p class="muted">{format!("Pipeline stages: {timings}")}</p>
+        }
+    })
+}
+
+/// What reading and cleaning the file kept, removed and could not read.
+#[component]
+fn DataQuality(quality: QualityReport) -> impl IntoView {
+    let q = &quality;
+    let removed = q
+        .removed
+        .iter()
+        .map(|r| {
+            view! {
+                <tr>
+                    <td>{r.label.to_string()}</td>
+                    <td class="num">{count(r.rows)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let unreadable = (!q.unreadable.is_empty()).then(|| {
+        let rows = q
+            .unreadable
+            .iter()
+            .map(|u| {
+                let lines = u
+                    .first_lines
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                view! {
+                    <tr title=u.example.clone()>
+                        <td>{u.label.clone()}</td>
+                        <td class="num">{count(u.rows)}</td>
+                        <td>{lines}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <table class="data" data-testid="unreadable">
+                <TableHead columns=&UNREADABLE_COLUMNS />
+                <tbody>{rows}</tbody>
+            </table>
+        }
+    });
+    let c = &q.cancellations;
+    let mut cancellation_rule = match (&c.rule, &c.example) {
+        (Some(rule), Some(example)) => format!("{rule}, e.g. {example}: {} lines", count(c.rows)),
+        _ => "none found".to_owned(),
+    };
+    if c.other_c_invoice_rows > 0 {
+        cancellation_rule += &format!(
+            "; {} lines with other invoices starting with \"C\" read as purchases",
+            count(c.other_c_invoice_rows)
+        );
+    }
+    view! {
+        <h3>"Data quality"</h3>
+        <div class="grid-2">
+            <table class="data" data-testid="quality">
+                <tbody>
+                    <tr>
+                        <td>"Rows read"</td>
+                        <td class="num">{count(q.rows_read)}</td>
+                    </tr>
+                    <tr>
+                        <td>"Rows kept"</td>
+                        <td class="num">{count(q.rows_kept)}</td>
+                    </tr>
+                    <tr>
+                        <td>"Customers"</td>
+                        <td class="num">{count(q.customers)}</td>
+                    </tr>
+                    <tr>
+                        <td>"Invoices"</td>
+                        <td class="num">{count(q.invoices)}</td>
+                    </tr>
+                    <tr>
+                        <td>"First purchase"</td>
+                        <td>{q.first_date.map(|d| d.to_string()).unwrap_or_default()}</td>
+                    </tr>
+                    <tr>
+                        <td>"Last purchase"</td>
+                        <td>{q.last_date.map(|d| d.to_string()).unwrap_or_default()}</td>
+                    </tr>
+                    <tr>
+                        <td>"Recency counted to"</td>
+                        <td>{q.snapshot_date.map(|d| d.to_string()).unwrap_or_default()}</td>
+                    </tr>
+                    <tr>
+                        <td>"Revenue kept (file currency)"</td>
+                        <td class="num">{money(q.total_revenue)}</td>
+                    </tr>
+                    <tr>
+                        <td>"Cancellations recognised by"</td>
+                        <td>{cancellation_rule}</td>
+                    </tr>
+                </tbody>
+            </table>
+            <table class="data">
+                <TableHead columns=&REMOVED_COLUMNS />
+                <tbody>{removed}</tbody>
+            </table>
+        </div>
+        {unreadable}
+    }
+}
