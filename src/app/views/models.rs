@@ -9,7 +9,8 @@ use plotly::{Plot, Scatter};
 use crate::app::components::{Chart, Column, RunOptions, TableHead, base_layout, cluster_colour};
 use crate::app::format::{percent, sample_note, with_error};
 use crate::app::state::AppState;
-use crate::core::pipeline::{Report, SCORE_WEIGHTS, Variant};
+use crate::core::cluster::Algorithm;
+use crate::core::pipeline::{Embedding, KSweepPoint, Report, SCORE_WEIGHTS, Variant, VariantId};
 
 const COMPARISON_COLUMNS: [Column; 14] = [
     Column::text("Variant"),
@@ -34,16 +35,12 @@ pub fn Models() -> impl IntoView {
     let sweep = move || {
         let mut plot = Plot::new();
         if let Some(r) = state.report.get() {
-            let names: Vec<String> = r.variants.iter().map(|v| v.name.clone()).collect();
-            for (i, name) in names.iter().enumerate() {
-                let (ks, values): (Vec<usize>, Vec<f64>) = r
-                    .k_sweep
-                    .iter()
-                    .filter_map(|p| p.silhouette.get(name).map(|s| (p.k, *s)))
-                    .unzip();
+            for (i, v) in r.variants.iter().enumerate() {
+                let id = v.id();
+                let (ks, values) = k_curve(&r, |p| p.silhouette_of(id));
                 plot.add_trace(
                     Scatter::new(ks, values)
-                        .name(name.clone())
+                        .name(id.to_string())
                         .mode(Mode::LinesMarkers)
                         .marker(Marker::new().color(cluster_colour(i))),
                 );
@@ -62,27 +59,21 @@ pub fn Models() -> impl IntoView {
     let elbow = move || {
         let mut plot = Plot::new();
         if let Some(r) = state.report.get() {
-            for name in ["KM_PCA", "KM_AE"] {
-                let (ks, values): (Vec<usize>, Vec<f64>) = r
-                    .k_sweep
-                    .iter()
-                    .filter_map(|p| p.inertia.get(name).map(|s| (p.k, *s)))
-                    .unzip();
+            for embedding in Embedding::ALL {
+                let id = VariantId::new(Algorithm::KMeans, embedding);
+                let (ks, values) = k_curve(&r, |p| p.inertia_of(id));
                 plot.add_trace(
                     Scatter::new(ks, values)
-                        .name(format!("{name} inertia"))
+                        .name(format!("{id} inertia"))
                         .mode(Mode::LinesMarkers),
                 );
             }
-            for name in ["GMM_PCA", "GMM_AE"] {
-                let (ks, values): (Vec<usize>, Vec<f64>) = r
-                    .k_sweep
-                    .iter()
-                    .filter_map(|p| p.bic.get(name).map(|s| (p.k, *s)))
-                    .unzip();
+            for embedding in Embedding::ALL {
+                let id = VariantId::new(Algorithm::Gmm, embedding);
+                let (ks, values) = k_curve(&r, |p| p.bic_of(id));
                 plot.add_trace(
                     Scatter::new(ks, values)
-                        .name(format!("{name} BIC"))
+                        .name(format!("{id} BIC"))
                         .mode(Mode::LinesMarkers)
                         .y_axis("y2"),
                 );
@@ -118,6 +109,14 @@ pub fn Models() -> impl IntoView {
     }
 }
 
+/// One k-sweep measure against k, over the ks where it was measured.
+fn k_curve(r: &Report, measure: impl Fn(&KSweepPoint) -> Option<f64>) -> (Vec<usize>, Vec<f64>) {
+    r.k_sweep
+        .iter()
+        .filter_map(|p| Some((p.k, measure(p)?)))
+        .unzip()
+}
+
 /// The verdict, the comparison table and the numbers behind the ranking.
 fn comparison(r: &Report) -> impl IntoView + use<> {
     let rows = r
@@ -130,16 +129,16 @@ fn comparison(r: &Report) -> impl IntoView + use<> {
         .published
         .silhouettes
         .iter()
-        .map(|(name, s)| format!("{name} {s:.2}"))
+        .map(|(id, s)| format!("{id} {s:.2}"))
         .collect::<Vec<_>>()
         .join(", ");
     let ours = r
         .published
         .silhouettes
         .iter()
-        .filter_map(|(name, _)| {
-            let v = r.variants.iter().find(|v| &v.name == name)?;
-            Some(format!("{} {:.3}", v.name, v.silhouette_own.score))
+        .filter_map(|(id, _)| {
+            let v = r.variants.iter().find(|v| v.id() == *id)?;
+            Some(format!("{id} {:.3}", v.silhouette_own.score))
         })
         .collect::<Vec<_>>()
         .join(", ");

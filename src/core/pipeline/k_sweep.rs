@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 
 use super::PipelineError;
 use super::embeddings::Embeddings;
-use super::report::{Embedding, KSweepPoint};
-use super::variant::variant_name;
+use super::report::{Embedding, KSweepPoint, VariantId};
 use crate::core::cluster::{Algorithm, K_SWEEP};
 use crate::core::evaluate;
 
@@ -37,7 +36,7 @@ pub(super) fn k_sweep(
     for embedding in Embedding::ALL {
         let x = embeddings.sampled_points(embedding);
         for algorithm in Algorithm::ALL {
-            let name = variant_name(algorithm, embedding);
+            let name = VariantId::new(algorithm, embedding).to_string();
             let clusterings = ks
                 .clone()
                 .map(|k| embeddings.cluster_sample(algorithm, embedding, k, seed))
@@ -75,7 +74,7 @@ mod tests {
 
     #[test]
     fn the_sweep_fits_the_data() {
-        assert_eq!(sweep_range(5000, 4000), 2..=10);
+        assert_eq!(sweep_range(5000, 4000), K_SWEEP);
         assert_eq!(sweep_range(10, 10), 2..=5);
         assert_eq!(sweep_range(1000, 4), 2..=4);
     }

@@ -41,9 +41,9 @@ pub use options::{DEFAULT_SAMPLE_SIZE, MIN_SAMPLE_SIZE, OptionsError, PipelineOp
 pub use ranking::{SCORE_WEIGHTS, rank_variants};
 pub use report::{
     Customer, Embedding, FEATURES, KSweepPoint, Progress, PublishedNumbers, Report, Robustness,
-    SampleReport, Stage, StageTiming, Training, Variant, seed_published_numbers,
+    SampleReport, Stage, StageTiming, Training, UnknownVariant, Variant, VariantId,
+    seed_published_numbers,
 };
-pub use variant::variant_name;
 
 use super::cluster::{Algorithm, ClusterError};
 use super::embed::autoencoder::{self, AutoencoderConfig, AutoencoderError, Encoder};

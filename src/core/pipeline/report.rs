@@ -1,9 +1,11 @@
 //! What a run produces: the report the dashboard, the downloads and the CLI read.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
 
 use ndarray::Array2;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::PipelineOptions;
 use crate::core::cluster::Algorithm;
@@ -108,6 +110,71 @@ impl Embedding {
     }
 }
 
+/// Which clustering of which embedding a variant is. Written as the seed's names (KM_PCA,
+/// GMM_AE, AGGLO_PCA, ...), also in JSON, so reports and exports keep the names users know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VariantId {
+    pub algorithm: Algorithm,
+    pub embedding: Embedding,
+}
+
+impl VariantId {
+    pub const fn new(algorithm: Algorithm, embedding: Embedding) -> Self {
+        Self {
+            algorithm,
+            embedding,
+        }
+    }
+
+    /// Every variant, in the order the pipeline reports them (by embedding, then algorithm).
+    pub fn all() -> impl Iterator<Item = VariantId> {
+        Embedding::ALL.into_iter().flat_map(|embedding| {
+            Algorithm::ALL
+                .into_iter()
+                .map(move |algorithm| VariantId::new(algorithm, embedding))
+        })
+    }
+}
+
+impl fmt::Display for VariantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}_{}",
+            self.algorithm.short_name(),
+            self.embedding.short_name()
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no variant is named {0:?}")]
+pub struct UnknownVariant(pub String);
+
+impl FromStr for VariantId {
+    type Err = UnknownVariant;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        VariantId::all()
+            .find(|id| id.to_string() == name)
+            .ok_or_else(|| UnknownVariant(name.to_string()))
+    }
+}
+
+impl Serialize for VariantId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for VariantId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 /// Agreement (adjusted Rand index) with the variant's own labels after a perturbation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Robustness {
@@ -119,7 +186,7 @@ pub struct Robustness {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Variant {
-    /// The seed's names: KM_PCA, GMM_AE, AGGLO_PCA, ...
+    /// [`Variant::id`] written out: the name reports, exports and the CLI show.
     pub name: String,
     pub algorithm: Algorithm,
     pub embedding: Embedding,
@@ -143,6 +210,12 @@ pub struct Variant {
     pub score: f64,
 }
 
+impl Variant {
+    pub fn id(&self) -> VariantId {
+        VariantId::new(self.algorithm, self.embedding)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KSweepPoint {
     pub k: usize,
@@ -152,6 +225,21 @@ pub struct KSweepPoint {
     pub inertia: BTreeMap<String, f64>,
     /// Mixture BIC per embedding (GMM_PCA, GMM_AE).
     pub bic: BTreeMap<String, f64>,
+}
+
+/// The maps are keyed by the variants' names, so the report's JSON reads as the seed's table.
+impl KSweepPoint {
+    pub fn silhouette_of(&self, id: VariantId) -> Option<f64> {
+        self.silhouette.get(&id.to_string()).copied()
+    }
+
+    pub fn inertia_of(&self, id: VariantId) -> Option<f64> {
+        self.inertia.get(&id.to_string()).copied()
+    }
+
+    pub fn bic_of(&self, id: VariantId) -> Option<f64> {
+        self.bic.get(&id.to_string()).copied()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -176,13 +264,15 @@ pub struct StageTiming {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublishedNumbers {
     pub source: String,
-    pub silhouettes: Vec<(String, f64)>,
+    pub silhouettes: Vec<(VariantId, f64)>,
 }
 
 pub fn seed_published_numbers() -> PublishedNumbers {
+    let km_ae = VariantId::new(Algorithm::KMeans, Embedding::Autoencoder);
+    let km_pca = VariantId::new(Algorithm::KMeans, Embedding::Pca);
     PublishedNumbers {
-        source: "KM_AE capstone headline (k = 3)".into(),
-        silhouettes: vec![("KM_AE".into(), 0.62), ("KM_PCA".into(), 0.48)],
+        source: format!("{km_ae} capstone headline (k = 3)"),
+        silhouettes: vec![(km_ae, 0.62), (km_pca, 0.48)],
     }
 }
 
@@ -242,5 +332,36 @@ impl Report {
     pub fn tsne_of(&self, row: usize) -> Option<[f64; 2]> {
         let at = self.sample_rows.binary_search(&row).ok()?;
         self.tsne.get(at).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variant_ids_read_and_write_the_seeds_names() {
+        let names: Vec<String> = VariantId::all().map(|id| id.to_string()).collect();
+        assert_eq!(
+            names,
+            [
+                "KM_PCA",
+                "GMM_PCA",
+                "AGGLO_PCA",
+                "KM_AE",
+                "GMM_AE",
+                "AGGLO_AE"
+            ]
+        );
+        for id in VariantId::all() {
+            assert_eq!(id.to_string().parse(), Ok(id));
+            let json = serde_json::to_string(&id).unwrap();
+            assert_eq!(json, format!("\"{id}\""));
+            assert_eq!(serde_json::from_str::<VariantId>(&json).unwrap(), id);
+        }
+        assert_eq!(
+            "KM_TSNE".parse::<VariantId>(),
+            Err(UnknownVariant("KM_TSNE".into()))
+        );
     }
 }

@@ -14,7 +14,7 @@ use rand_xoshiro::Xoshiro256Plus;
 use super::PipelineError;
 use super::embeddings::Embeddings;
 use super::options::PipelineOptions;
-use super::report::{Embedding, FEATURES, Robustness, Variant};
+use super::report::{Embedding, FEATURES, Robustness, Variant, VariantId};
 use crate::core::cluster::{self, Algorithm, Clustering};
 use crate::core::evaluate::{self, SilhouetteSummary};
 
@@ -26,14 +26,9 @@ pub(super) struct VariantSpec {
 }
 
 impl VariantSpec {
-    pub fn name(&self) -> String {
-        variant_name(self.algorithm, self.embedding)
+    pub fn id(&self) -> VariantId {
+        VariantId::new(self.algorithm, self.embedding)
     }
-}
-
-/// The seed's names: KM_PCA, GMM_AE, AGGLO_PCA, ...
-pub fn variant_name(algorithm: Algorithm, embedding: Embedding) -> String {
-    format!("{}_{}", algorithm.short_name(), embedding.short_name())
 }
 
 pub(super) fn evaluate_variant(
@@ -107,7 +102,7 @@ pub(super) fn evaluate_variant(
     let interpretability = evaluate::interpretability(raw.view(), &FEATURES, &labels)?;
     let statistics = evaluate::feature_statistics(raw.view(), &FEATURES, &labels, 0.05)?;
     Ok(Variant {
-        name: spec.name(),
+        name: spec.id().to_string(),
         algorithm: spec.algorithm,
         embedding: spec.embedding,
         sizes: evaluate::cluster_sizes(&labels),
