@@ -1,5 +1,6 @@
 // End-to-end flows of the studio in headless Chromium: demo to dashboard with every view,
-// the real Online Retail II sheet, a malformed file, cancel, offline reload, privacy.
+// the real Online Retail II sheet, a malformed file, the preview's bindings and option errors,
+// cancel, offline reload, privacy.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -96,6 +97,45 @@ test("a malformed file shows its error and the app stays usable", async () => {
     await screenshot(app.page, "malformed");
     await app.page.getByTestId("file-input").setInputFiles({ name: "ok.csv", mimeType: "text/csv", buffer: Buffer.from("customer,recency,frequency,monetary\n1,3,2,10\n2,30,1,5\n") });
     await app.page.getByTestId("preview").waitFor({ timeout: 60_000 });
+  } finally {
+    await app.close();
+  }
+});
+
+test("the preview's controls show the options in force, and bad options are refused beside their control", async () => {
+  const app = await openApp();
+  try {
+    await ready(app);
+    const transactions = (name) => ({
+      name,
+      mimeType: "text/csv",
+      buffer: Buffer.from(
+        "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n" +
+          "500001,80001,ITEM,2,2010-01-04 10:00:00,2.5,20001,United Kingdom\n" +
+          "500002,80002,ITEM,1,2010-02-05 11:00:00,1.5,20002,United Kingdom\n",
+      ),
+    });
+    const preview = app.page.getByTestId("preview");
+    await app.page.getByTestId("file-input").setInputFiles(transactions("first.csv"));
+    await preview.waitFor({ timeout: 60_000 });
+    await preview.getByLabel("Drop exact duplicate lines").uncheck();
+    await preview.getByLabel("Date order").selectOption("dmy");
+    // Another file: the rule stays off and the date order stays day-first, and the controls say so.
+    await preview.getByRole("button", { name: "Choose another file" }).click();
+    await app.page.getByTestId("dropzone").waitFor();
+    await app.page.getByTestId("file-input").setInputFiles(transactions("second.csv"));
+    await preview.waitFor({ timeout: 60_000 });
+    assert.equal(await preview.getByLabel("Drop exact duplicate lines").isChecked(), false);
+    assert.equal(await preview.getByLabel("Date order").inputValue(), "dmy");
+    // k outside 2..=10 is kept as typed, explained beside the field, and no run starts.
+    await preview.getByTestId("k").fill("11");
+    await preview.getByTestId("k").blur();
+    assert.match(await preview.getByTestId("k-error").textContent(), /k must be between 2 and 10; got 11/);
+    await preview.getByTestId("run").click();
+    assert.equal(await app.page.getByTestId("running").count(), 0);
+    await preview.getByTestId("k").fill("4");
+    await preview.getByTestId("k").blur();
+    await preview.getByTestId("k-error").waitFor({ state: "detached" });
   } finally {
     await app.close();
   }
