@@ -168,7 +168,9 @@ fn Toolbar() -> impl IntoView {
                 "Show "
                 <select
                     data-testid="cluster-filter"
-                    on:change=move |ev| state.cluster_filter.set(event_target_value(&ev).parse().ok())
+                    on:change=move |ev| {
+                        state.cluster_filter.set(event_target_value(&ev).parse().ok())
+                    }
                 >
                     <option value="all" selected=move || state.cluster_filter.get().is_none()>
                         "all clusters"
@@ -192,12 +194,20 @@ fn Toolbar() -> impl IntoView {
                 </button>
                 <button on:click=download_statistics>"Statistics CSV"</button>
                 <button on:click=download_report>"Report JSON"</button>
-                <button class="ghost" on:click=move |_| state.back_to_start()>"New file"</button>
+                <button class="ghost" on:click=move |_| state.back_to_start()>
+                    "New file"
+                </button>
             </span>
         </div>
         {move || {
             lookup_result()
-                .map(|text| view! { <p class="lookup-result" data-testid="lookup-result">{text}</p> })
+                .map(|text| {
+                    view! {
+                        <p class="lookup-result" data-testid="lookup-result">
+                            {text}
+                        </p>
+                    }
+                })
         }}
     }
 }

@@ -24,9 +24,17 @@ pub fn Preview(sniffed: Arc<Sniffed>) -> impl IntoView {
                     <td>
                         <select on:change=move |ev| {
                             let value = event_target_value(&ev);
-                            options.update(|o| o.ingest.mapping.set(role, (!value.is_empty()).then_some(value)));
+                            options
+                                .update(|o| {
+                                    o.ingest.mapping.set(role, (!value.is_empty()).then_some(value))
+                                });
                         }>
-                            <option value="" selected=move || options.with(|o| o.ingest.mapping.get(role).is_none())>
+                            <option
+                                value=""
+                                selected=move || {
+                                    options.with(|o| o.ingest.mapping.get(role).is_none())
+                                }
+                            >
                                 "(none)"
                             </option>
                             {header
@@ -36,7 +44,10 @@ pub fn Preview(sniffed: Arc<Sniffed>) -> impl IntoView {
                                     let selected_column = column.clone();
                                     let column = column.clone();
                                     let selected = move || {
-                                        options.with(|o| o.ingest.mapping.get(role) == Some(selected_column.as_str()))
+                                        options
+                                            .with(|o| {
+                                                o.ingest.mapping.get(role) == Some(selected_column.as_str())
+                                            })
                                     };
                                     view! {
                                         <option value=value selected=selected>
@@ -108,9 +119,8 @@ pub fn Preview(sniffed: Arc<Sniffed>) -> impl IntoView {
                     sniffed.format,
                     sniffed.encoding,
                     sniffed.delimiter.map(|d| format!(", delimiter {d:?}")).unwrap_or_default(),
-                    sniffed.header.len()
-                )}
-                {date_note}
+                    sniffed.header.len(),
+                )} {date_note}
             </p>
             <Show when={
                 let missing = missing.clone();
@@ -131,7 +141,11 @@ pub fn Preview(sniffed: Arc<Sniffed>) -> impl IntoView {
                         " Drop cancellations (unchecked: net them against purchases)",
                         |p| p.cancellations == CancellationPolicy::Drop,
                         |p, on| {
-                            p.cancellations = if on { CancellationPolicy::Drop } else { CancellationPolicy::Net }
+                            p.cancellations = if on {
+                                CancellationPolicy::Drop
+                            } else {
+                                CancellationPolicy::Net
+                            }
                         },
                     )}
                     {rule(
@@ -139,8 +153,16 @@ pub fn Preview(sniffed: Arc<Sniffed>) -> impl IntoView {
                         |p| p.drop_nonpositive_quantity,
                         |p, on| p.drop_nonpositive_quantity = on,
                     )}
-                    {rule(" Drop price <= 0", |p| p.drop_nonpositive_price, |p, on| p.drop_nonpositive_price = on)}
-                    {rule(" Drop exact duplicate lines", |p| p.drop_duplicates, |p, on| p.drop_duplicates = on)}
+                    {rule(
+                        " Drop price <= 0",
+                        |p| p.drop_nonpositive_price,
+                        |p, on| p.drop_nonpositive_price = on,
+                    )}
+                    {rule(
+                        " Drop exact duplicate lines",
+                        |p| p.drop_duplicates,
+                        |p, on| p.drop_duplicates = on,
+                    )}
                     {rule(
                         " Drop non-product stock codes (POST, M, D, DOT, BANK CHARGES, …)",
                         |p| p.drop_non_product_codes,
@@ -156,9 +178,15 @@ pub fn Preview(sniffed: Arc<Sniffed>) -> impl IntoView {
                             };
                             options.update(|o| o.ingest.date_order = order);
                         }>
-                            <option value="auto" selected=date_order(DateOrder::Auto)>"Detect from the data"</option>
-                            <option value="mdy" selected=date_order(DateOrder::Mdy)>"Month first (M/D/YYYY)"</option>
-                            <option value="dmy" selected=date_order(DateOrder::Dmy)>"Day first (D/M/YYYY)"</option>
+                            <option value="auto" selected=date_order(DateOrder::Auto)>
+                                "Detect from the data"
+                            </option>
+                            <option value="mdy" selected=date_order(DateOrder::Mdy)>
+                                "Month first (M/D/YYYY)"
+                            </option>
+                            <option value="dmy" selected=date_order(DateOrder::Dmy)>
+                                "Day first (D/M/YYYY)"
+                            </option>
                         </select>
                     </label>
                     <RunOptions />
@@ -168,14 +196,24 @@ pub fn Preview(sniffed: Arc<Sniffed>) -> impl IntoView {
             <div class="table-scroll">
                 <table class="data">
                     <thead>
-                        <tr>{sniffed.header.iter().map(|h| view! { <th>{h.clone()}</th> }).collect_view()}</tr>
+                        <tr>
+                            {sniffed
+                                .header
+                                .iter()
+                                .map(|h| view! { <th>{h.clone()}</th> })
+                                .collect_view()}
+                        </tr>
                     </thead>
                     <tbody>{preview_rows}</tbody>
                 </table>
             </div>
             <div class="actions">
-                <button class="ghost" on:click=move |_| state.back_to_start()>"Choose another file"</button>
-                <button class="primary" data-testid="run" on:click=move |_| state.run()>"Run the studio"</button>
+                <button class="ghost" on:click=move |_| state.back_to_start()>
+                    "Choose another file"
+                </button>
+                <button class="primary" data-testid="run" on:click=move |_| state.run()>
+                    "Run the studio"
+                </button>
             </div>
         </section>
     }

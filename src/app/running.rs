@@ -37,15 +37,25 @@ pub fn Running() -> impl IntoView {
                     None => "waiting".to_string(),
                     Some(p) if p.done >= p.total && p.total > 0 => "done".to_string(),
                     Some(p) if stage == Stage::Read => {
-                        format!("{:.1} / {:.1} MB", p.done as f64 / 1e6, p.total as f64 / 1e6)
+                        format!(
+                            "{:.1} / {:.1} MB",
+                            p.done as f64 / 1e6,
+                            p.total as f64 / 1e6
+                        )
                     }
-                    Some(p) if stage == Stage::Autoencoder => format!("epoch {} / {}", p.done, p.total),
+                    Some(p) if stage == Stage::Autoencoder => {
+                        format!("epoch {} / {}", p.done, p.total)
+                    }
                     Some(p) => format!("{} / {}", p.done, p.total),
                 };
                 view! {
                     <li class="stage">
                         <span class="stage-name">{stage.label()}</span>
-                        <progress max="1" value=fraction.to_string() aria-label=stage.label()></progress>
+                        <progress
+                            max="1"
+                            value=fraction.to_string()
+                            aria-label=stage.label()
+                        ></progress>
                         <span class="stage-status">{status}</span>
                     </li>
                 }

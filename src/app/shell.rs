@@ -32,7 +32,9 @@ pub fn App() -> impl IntoView {
             </button>
         </header>
         <main id="main">
-            <p class="privacy" data-testid="privacy">{PRIVACY}</p>
+            <p class="privacy" data-testid="privacy">
+                {PRIVACY}
+            </p>
             {move || {
                 state
                     .error

@@ -60,8 +60,7 @@ pub fn Start() -> impl IntoView {
             </div>
             <div class="demo">
                 <p>
-                    "No file at hand? The demo generates "
-                    {DEMO_ROWS.to_string()}
+                    "No file at hand? The demo generates " {DEMO_ROWS.to_string()}
                     " Online-Retail-II-shaped transactions in your browser and runs the whole studio on them."
                 </p>
                 <button class="primary" data-testid="demo" on:click=move |_| state.run_demo()>

@@ -32,8 +32,7 @@ pub fn RunOptions() -> impl IntoView {
                             options.update(|o| o.k = k);
                         }
                     }
-                />
-                <FieldError field="k" />
+                /> <FieldError field="k" />
             </label>
             <label>
                 "Seed "
@@ -62,8 +61,7 @@ pub fn RunOptions() -> impl IntoView {
                             options.update(|o| o.sample_size = size);
                         }
                     }
-                />
-                <FieldError field="sample_size" />
+                /> <FieldError field="sample_size" />
             </label>
             <label>
                 "Scaling "
@@ -115,7 +113,11 @@ fn FieldError(field: &'static str) -> impl IntoView {
             .filter(|error| error.field() == field)
             .map(|error| {
                 view! {
-                    <span class="warning field-error" role="alert" data-testid=format!("{field}-error")>
+                    <span
+                        class="warning field-error"
+                        role="alert"
+                        data-testid=format!("{field}-error")
+                    >
                         {error.to_string()}
                     </span>
                 }

@@ -147,10 +147,7 @@ pub fn Distributions() -> impl IntoView {
         </div>
         <h3>"Histogram explorer"</h3>
         <div class="controls">
-            <label>
-                "Feature "
-                <ChoiceSelect value=feature />
-            </label>
+            <label>"Feature " <ChoiceSelect value=feature /></label>
             <label>
                 {move || format!("Bins: {} ", bins.get())}
                 <input
@@ -158,7 +155,9 @@ pub fn Distributions() -> impl IntoView {
                     min="5"
                     max="120"
                     prop:value=move || bins.get().to_string()
-                    on:input=move |ev| bins.set(event_target_value(&ev).parse().unwrap_or(DEFAULT_BINS))
+                    on:input=move |ev| {
+                        bins.set(event_target_value(&ev).parse().unwrap_or(DEFAULT_BINS))
+                    }
                 />
             </label>
         </div>

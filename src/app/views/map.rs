@@ -108,10 +108,7 @@ pub fn Map() -> impl IntoView {
     };
     view! {
         <div class="controls">
-            <label>
-                "Projection "
-                <ChoiceSelect value=projection />
-            </label>
+            <label>"Projection " <ChoiceSelect value=projection /></label>
         </div>
         <Chart id="tsne-map" figure=scatter />
     }

@@ -150,14 +150,22 @@ fn comparison(r: &Report) -> impl IntoView + use<> {
     let rules = r.variants[r.winner].interpretability.tree.rules.join("; ");
     let training = &r.training;
     view! {
-        <p class="verdict" data-testid="verdict">{r.verdict.clone()}</p>
+        <p class="verdict" data-testid="verdict">
+            {r.verdict.clone()}
+        </p>
         {sample_note(&r.sample, r.options.seed)
-            .map(|note| view! { <p class="muted" data-testid="sample-note">{note}</p> })}
+            .map(|note| {
+                view! {
+                    <p class="muted" data-testid="sample-note">
+                        {note}
+                    </p>
+                }
+            })}
         <p class="muted">
             {format!(
                 "Seed's published silhouettes ({}): {published}. Ours, same metric and k = {}: {ours}.",
                 r.published.source,
-                r.options.k
+                r.options.k,
             )}
         </p>
         <div class="table-scroll">
@@ -175,7 +183,7 @@ fn comparison(r: &Report) -> impl IntoView + use<> {
                 training.device,
                 training.losses.len(),
                 training.best_epoch,
-                training.reconstruction_mse
+                training.reconstruction_mse,
             )}
         </p>
     }

@@ -23,7 +23,8 @@ pub fn Overview() -> impl IntoView {
         let visible = ctx.visible.get();
         let customers = &s.report.customers;
         let n = visible.len().max(1) as f64;
-        let avg = |f: fn(&Customer) -> f64| visible.iter().map(|&i| f(&customers[i])).sum::<f64>() / n;
+        let avg =
+            |f: fn(&Customer) -> f64| visible.iter().map(|&i| f(&customers[i])).sum::<f64>() / n;
         let revenue: f64 = visible.iter().map(|&i| customers[i].monetary).sum();
         let quality = s.report.quality.clone();
         let timings = s
@@ -37,7 +38,10 @@ pub fn Overview() -> impl IntoView {
             <div class="kpis" data-testid="kpis">
                 <Kpi label="Customers" value=count(visible.len() as u64) />
                 <Kpi label="Avg recency (days)" value=format!("{:.1}", avg(|c| c.recency)) />
-                <Kpi label="Avg frequency (invoices)" value=format!("{:.2}", avg(|c| c.frequency)) />
+                <Kpi
+                    label="Avg frequency (invoices)"
+                    value=format!("{:.2}", avg(|c| c.frequency))
+                />
                 <Kpi label="Avg monetary" value=format!("{:.2}", avg(|c| c.monetary)) />
                 <Kpi label="Total revenue" value=money(revenue) />
             </div>

@@ -109,7 +109,9 @@ pub fn Roi() -> impl IntoView {
                     percent(roi.baseline_total_roi)
                 );
                 view! {
-                    <p class="verdict" data-testid="roi-total">{total}</p>
+                    <p class="verdict" data-testid="roi-total">
+                        {total}
+                    </p>
                     <table class="data">
                         <TableHead columns=&SEGMENT_COLUMNS />
                         <tbody>{rows}</tbody>

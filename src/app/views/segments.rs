@@ -52,7 +52,9 @@ pub fn Segments() -> impl IntoView {
     view! {
         <Chart id="cluster-counts" figure=counts />
         <h3>"Personas and recommended actions"</h3>
-        <div class="personas" data-testid="personas">{personas}</div>
+        <div class="personas" data-testid="personas">
+            {personas}
+        </div>
         <h3>"Classic RFM segments by cluster"</h3>
         <div class="table-scroll">{ctx.render(crosstab)}</div>
     }

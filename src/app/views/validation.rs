@@ -40,13 +40,21 @@ fn validation(s: &Segmentation) -> impl IntoView + use<> {
             let welch = f
                 .welch
                 .as_ref()
-                .map(|w| format!("F = {:.2}, p = {}", w.f_statistic, p_value(w.p_value, TAIL_RESOLUTION)))
+                .map(|w| {
+                    format!(
+                        "F = {:.2}, p = {}",
+                        w.f_statistic,
+                        p_value(w.p_value, TAIL_RESOLUTION)
+                    )
+                })
                 .unwrap_or_else(|| f.unequal_variance_skipped.clone().unwrap_or_default());
             view! {
                 <tr>
                     <th scope="row">{f.feature.clone()}</th>
                     <td class="num">{format!("{:.2}", f.anova.f_statistic)}</td>
-                    <td class="num">{format!("{:.0}, {:.0}", f.anova.df_between, f.anova.df_within)}</td>
+                    <td class="num">
+                        {format!("{:.0}, {:.0}", f.anova.df_between, f.anova.df_within)}
+                    </td>
                     <td class="num">{p_value(f.anova.p_value, TAIL_RESOLUTION)}</td>
                     <td class="num">{format!("{:.3}", f.anova.eta_squared)}</td>
                     <td>{welch}</td>
@@ -89,7 +97,7 @@ fn validation(s: &Segmentation) -> impl IntoView + use<> {
             {format!(
                 "Clusters of {}; α = 0.05. Welch's ANOVA and Games-Howell do not assume equal \
                  variances, which RFM clusters rarely have.",
-                v.name
+                v.name,
             )}
         </p>
         <table class="data" data-testid="anova">
