@@ -11,8 +11,8 @@ pub mod scale;
 pub use pca::{Pca, PcaError};
 pub use scale::{ScaleError, Scaler, Scaling};
 
-/// Serde helpers: ndarray's own serde support is not enabled, and reports want plain JSON
-/// arrays (rows of numbers) anyway.
+/// Serde helpers: reports want plain JSON arrays (rows of numbers), not ndarray's own serde
+/// format (an object with a version, the shape and the flat data).
 pub(crate) mod array_serde {
     use ndarray::{Array1, Array2};
     use serde::Serializer;
