@@ -4,32 +4,15 @@
 //! silhouette against the exact one; the seed's size (below the budget) is checked to stay
 //! exact in tests/pipeline_seed.rs.
 
+mod support;
+
 use ndarray::Array2;
-use rand::{Rng, SeedableRng};
-use rand_xoshiro::Xoshiro256Plus;
 use rfm_studio::core::cluster::{Algorithm, WardTree};
 use rfm_studio::core::evaluate::silhouette_score;
 use rfm_studio::core::pipeline::{Embedding, PipelineOptions, Report, run_blocking};
 
 const CUSTOMERS: usize = 1_500;
 const SAMPLE: usize = 500;
-
-/// An aggregated RFM table shaped like retail: a third buy once, spend grows with visits.
-fn rfm_table(customers: usize, seed: u64) -> Vec<u8> {
-    let mut rng = Xoshiro256Plus::seed_from_u64(seed);
-    let mut csv = String::from("customer_id,recency,frequency,monetary\n");
-    for id in 0..customers {
-        let frequency = if rng.gen_bool(0.35) {
-            1
-        } else {
-            1 + (rng.r#gen::<f64>().powf(-0.8) as u32).min(300)
-        };
-        let recency = 1 + (-(1.0 - rng.r#gen::<f64>()).ln() * 120.0) as u32;
-        let monetary = f64::from(frequency) * (20.0 + 400.0 * rng.r#gen::<f64>());
-        csv.push_str(&format!("C{id},{recency},{frequency},{monetary:.2}\n"));
-    }
-    csv.into_bytes()
-}
 
 fn run(bytes: &[u8], sample_size: usize) -> Report {
     let options = PipelineOptions {
@@ -62,7 +45,7 @@ fn squared(a: [f64; 2], b: &[f64]) -> f64 {
 
 #[test]
 fn above_the_budget_the_quadratic_stages_see_a_sample_and_every_customer_is_labelled() {
-    let bytes = rfm_table(CUSTOMERS, 7);
+    let bytes = support::retail_rfm_table(CUSTOMERS, 7);
     let report = run(&bytes, SAMPLE);
     let k = report.options.k;
 
@@ -161,7 +144,7 @@ fn above_the_budget_the_quadratic_stages_see_a_sample_and_every_customer_is_labe
 
 #[test]
 fn at_or_below_the_budget_every_number_is_exact() {
-    let bytes = rfm_table(400, 11);
+    let bytes = support::retail_rfm_table(400, 11);
     let report = run(&bytes, 400);
     assert!(report.sample.is_everyone());
     assert_eq!(report.sample_rows, (0..400).collect::<Vec<_>>());

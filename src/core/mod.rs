@@ -2,6 +2,7 @@
 //! ingest -> rfm -> embed -> cluster -> evaluate -> present (tsne, personas, roi).
 
 pub mod cluster;
+pub mod distribution;
 pub mod embed;
 pub mod evaluate;
 pub mod export;

@@ -6,6 +6,8 @@
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
+use super::distribution::quantile_of_sorted;
+
 /// Averages of one cluster in the raw units the analyst knows (days, invoices, currency).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClusterProfile {
@@ -93,16 +95,8 @@ fn mean_of(values: impl Iterator<Item = f64>) -> f64 {
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
     values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    if values.len() % 2 == 1 {
-        values[mid]
-    } else {
-        (values[mid - 1] + values[mid]) / 2.0
-    }
+    quantile_of_sorted(&values, 0.5).unwrap_or(f64::NAN)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -89,3 +89,48 @@ if [ -f dist/index.html ]; then
     printf '\nin the browser (the build in dist/, Web Worker on CPU, headless Chromium):\n'
     node tests/e2e/measure-large.mjs "$GENERATED"
 fi
+
+# Cost growth: the whole pipeline on generated RFM tables (heavy-tailed like retail) of 6k, 60k,
+# 600k and 1M customers: natively, in the page's worker (the build in dist/), and the reference
+# where it finishes within 10 minutes (one attempt per size; once it times out, larger sizes are
+# skipped). Per-stage seconds come from each side's own report.
+SIZES=${RFM_BENCH_SIZES:-6000 60000 600000 1000000}
+printf '\ncost growth, RFM tables (k=3, seed 42, sample budget 5,000 for the O(n^2) stages)\n'
+stage_line() { # report.json -> "stage s, ..."
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(", ".join(f"{t[\"stage\"]} {t[\"seconds\"]:.1f}" for t in r["timings"]))' "$1"
+}
+peer_finishes=1
+for n in $SIZES; do
+    table=$WORK/rfm_$n.csv
+    [ -f "$table" ] || "$BIN" generate --customers "$n" --rfm --seed 7 --out "$table"
+    printf '%s customers (%s MB):\n' "$n" "$(($(stat -c %s "$table") / 1000000))"
+    measure "  rfm-studio segment (native)" "$BIN" segment "$table" --k 3 --seed 42 \
+        --report "$WORK/report_$n.json"
+    printf '    stages: %s\n' "$(stage_line "$WORK/report_$n.json")"
+    if [ -f dist/index.html ]; then
+        printf '  browser worker: '
+        node tests/e2e/measure-large.mjs "$table" | sed -n '1,2p' | sed '2s/^/    /'
+    fi
+    if [ "$peer_finishes" = 1 ]; then
+        sed '1s/.*/Customer ID,Recency,Frequency,Monetary/' "$table" >"$WORK/peer_rfm.csv"
+        if /usr/bin/time -f "%e %M" -o "$WORK/time.txt" timeout 600 python3 "$SHARED/peer/peer.py" \
+            --rfm "$WORK/peer_rfm.csv" --k 3 --seed 42 --scaling standard --backend "$BACKEND" \
+            --threads 1 --out "$WORK/peer_$n.json" >"$WORK/out.txt" 2>&1; then
+            read -r seconds kib <"$WORK/time.txt"
+            printf '%-58s %8.2f s %8.0f MiB\n' "  peer.py --rfm" "$seconds" "$((kib / 1024))"
+        else
+            printf '  peer.py --rfm: did not finish within 10 minutes; larger sizes skipped\n'
+            peer_finishes=0
+        fi
+    fi
+done
+
+# A 6 GB export (past wasm32's 4 GB address space) dropped on the page: the worker reads it in
+# slices, so the tab's memory follows customers, not bytes. Generated here, never committed;
+# RFM_BENCH_HUGE=0 skips it.
+if [ "${RFM_BENCH_HUGE:-1}" = 1 ] && [ -f dist/index.html ]; then
+    HUGE=$WORK/generated_60000000.csv
+    [ -f "$HUGE" ] || "$BIN" generate --rows 60000000 --seed 7 --out "$HUGE"
+    printf '\n6 GB export in the browser (%s MB):\n  ' "$(($(stat -c %s "$HUGE") / 1000000))"
+    node tests/e2e/measure-large.mjs "$HUGE" | sed -n '1,2p'
+fi

@@ -10,7 +10,6 @@ import { serve } from "./static-server.mjs";
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO = join(HERE, "..", "..");
 export const ARTIFACTS = join(HERE, "artifacts");
-export const SHARED = join(REPO, "..", "shared");
 
 const CHROMIUM_ARGS = [
   "--headless=new",
@@ -56,7 +55,7 @@ export async function openApp({ webgpu = false, wasmMemoryMiB } = {}) {
     await context.close();
     await new Promise((ok) => server.close(ok));
   };
-  return { origin, context, page, requests, problems, close };
+  return { origin, context, page, requests, problems, close, profile };
 }
 
 /** Requests whose origin is not the app's own (data: and blob: URLs stay on the device). */

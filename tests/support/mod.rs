@@ -13,6 +13,8 @@ pub mod cluster;
 use std::path::PathBuf;
 
 use ndarray::{Array2, Axis};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256Plus;
 use rfm_studio::core::ingest::normalised_customer_id;
 use serde::de::DeserializeOwned;
 
@@ -92,4 +94,22 @@ pub fn fixture<T: DeserializeOwned>(relative: &str) -> T {
     let path = repo_path("tests/fixtures").join(relative);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
+}
+
+/// An aggregated RFM table (CSV bytes) shaped like retail: a third buy once, spend grows with
+/// visits.
+pub fn retail_rfm_table(customers: usize, seed: u64) -> Vec<u8> {
+    let mut rng = Xoshiro256Plus::seed_from_u64(seed);
+    let mut csv = String::from("customer_id,recency,frequency,monetary\n");
+    for id in 0..customers {
+        let frequency = if rng.gen_bool(0.35) {
+            1
+        } else {
+            1 + (rng.r#gen::<f64>().powf(-0.8) as u32).min(300)
+        };
+        let recency = 1 + (-(1.0 - rng.r#gen::<f64>()).ln() * 120.0) as u32;
+        let monetary = f64::from(frequency) * (20.0 + 400.0 * rng.r#gen::<f64>());
+        csv.push_str(&format!("C{id},{recency},{frequency},{monetary:.2}\n"));
+    }
+    csv.into_bytes()
 }

@@ -23,6 +23,7 @@
 //!
 //! At or below the budget the sample is every customer and every number is exact.
 
+mod columns;
 mod embeddings;
 mod k_sweep;
 mod options;
@@ -36,6 +37,7 @@ use std::io::Read;
 use burn::tensor::Device;
 use ndarray::{Array2, ArrayView2, Axis, s};
 
+pub use columns::{ColumnsError, CustomerColumns};
 pub use k_sweep::sweep_range;
 pub use options::{DEFAULT_SAMPLE_SIZE, MIN_SAMPLE_SIZE, OptionsError, PipelineOptions};
 pub use ranking::{SCORE_WEIGHTS, rank_variants};
