@@ -7,6 +7,7 @@ pub mod worker_client;
 mod charts;
 mod dashboard;
 mod downloads;
+mod report_transfer;
 mod running;
 mod shell;
 mod start;
