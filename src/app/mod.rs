@@ -16,6 +16,7 @@ mod dashboard;
 mod downloads;
 mod format;
 mod preview;
+mod report_transfer;
 mod running;
 mod segmentation;
 mod shell;

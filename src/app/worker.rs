@@ -13,11 +13,14 @@ use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
 
-use super::protocol::{ComputeDevice, Envelope, FILE_KEY, FromWorker, JSON_KEY, Request, Response};
+use super::protocol::{
+    ComputeDevice, Envelope, FILE_KEY, FromWorker, JSON_KEY, Request, RequestId, Response,
+};
+use super::report_transfer::{self, COLUMNS_KEY};
 use super::worker_client::describe_js_error;
 use crate::core::generate::{GeneratorConfig, generate_transactions};
 use crate::core::ingest::{self, SNIFF_BYTES};
-use crate::core::pipeline::{self, PipelineOptions, Progress};
+use crate::core::pipeline::{self, CustomerColumns, PipelineOptions, Progress};
 
 /// Seed of the built-in demo data set, so every visitor sees the same demo.
 const DEMO_SEED: u64 = 2010;
@@ -52,7 +55,7 @@ pub fn install() {
             .ok()
             .and_then(|file| file.dyn_into::<Blob>().ok());
         spawn_local(async move {
-            let answer = |response| post(&FromWorker::Answer { id, response });
+            let answer = |response| post_answer(id, response);
             if let Err(message) = handle(request, file.as_ref(), &answer).await {
                 answer(Response::Error { message });
             }
@@ -336,6 +339,27 @@ async fn training_device(force_cpu: bool) -> (Device, ComputeDevice) {
 }
 
 fn post(message: &FromWorker) {
+    post_with_columns(message, None);
+}
+
+/// Posts an answer; a finished report's per-customer data goes beside its JSON as columns.
+fn post_answer(id: RequestId, mut response: Response) {
+    let columns = match &mut response {
+        Response::Done { report } => match CustomerColumns::take_from(report) {
+            Ok(columns) => Some(columns),
+            Err(e) => {
+                response = Response::Error {
+                    message: format!("cannot send the report: {e}"),
+                };
+                None
+            }
+        },
+        _ => None,
+    };
+    post_with_columns(&FromWorker::Answer { id, response }, columns.as_ref());
+}
+
+fn post_with_columns(message: &FromWorker, columns: Option<&CustomerColumns>) {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let json = serde_json::to_string(message).or_else(|e| {
         // Only an answer's payload can fail to encode: that request fails, the worker goes on.
@@ -348,7 +372,21 @@ fn post(message: &FromWorker) {
             _ => FromWorker::Fatal { message: reason },
         })
     });
-    if let Ok(json) = json {
-        let _ = scope.post_message(&json.into());
+    let Ok(json) = json else { return };
+    let sent = match columns.map(report_transfer::to_js) {
+        None => scope.post_message(&json.into()),
+        Some(Ok((columns, transfer))) => {
+            let message = js_sys::Object::new();
+            let _ = Reflect::set(&message, &JSON_KEY.into(), &json.into());
+            let _ = Reflect::set(&message, &COLUMNS_KEY.into(), &columns);
+            scope.post_message_with_transfer(&message, &transfer)
+        }
+        Some(Err(e)) => Err(e),
+    };
+    if let Err(e) = sent {
+        let reason = format!("cannot send the worker's answer: {}", describe_js_error(e));
+        if let Ok(json) = serde_json::to_string(&FromWorker::Fatal { message: reason }) {
+            let _ = scope.post_message(&json.into());
+        }
     }
 }

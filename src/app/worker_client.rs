@@ -13,6 +13,7 @@ use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use web_sys::{Blob, ErrorEvent, Event, MessageEvent, Worker};
 
 use super::protocol::{Envelope, FILE_KEY, FromWorker, JSON_KEY, Request, RequestId, Response};
+use super::report_transfer::{self, COLUMNS_KEY};
 
 /// Served beside `index.html`; it loads the worker's wasm relative to its own URL, so the app
 /// works from any sub-path (GitHub Pages) without a blob: URL in the Content-Security-Policy.
@@ -82,10 +83,7 @@ impl WorkerClient {
         let on_message = {
             let (shared, die) = (shared.clone(), die.clone());
             Closure::<dyn FnMut(Event)>::new(move |event: Event| {
-                let text = event.unchecked_into::<MessageEvent>().data().as_string();
-                let message = text
-                    .ok_or_else(|| "the worker sent a message that is not text".to_string())
-                    .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()));
+                let message = read_message(&event.unchecked_into::<MessageEvent>().data());
                 match message {
                     // A request that cannot be posted would never be answered: give up the worker.
                     Ok(FromWorker::Ready) => {
@@ -155,6 +153,30 @@ impl Drop for WorkerClient {
         worker.set_onmessageerror(None);
         worker.terminate();
     }
+}
+
+/// A message is its JSON text, or an object with the JSON and a report's columns beside it.
+fn read_message(data: &JsValue) -> Result<FromWorker, String> {
+    let parse = |text: String| serde_json::from_str(&text).map_err(|e| e.to_string());
+    if let Some(text) = data.as_string() {
+        return parse(text);
+    }
+    let text = Reflect::get(data, &JSON_KEY.into())
+        .ok()
+        .and_then(|json| json.as_string())
+        .ok_or("the worker sent a message with no JSON")?;
+    let mut message = parse(text)?;
+    if let FromWorker::Answer {
+        response: Response::Done { report },
+        ..
+    } = &mut message
+    {
+        let columns = Reflect::get(data, &COLUMNS_KEY.into()).map_err(describe_js_error)?;
+        report_transfer::from_js(&columns)?
+            .restore_into(report)
+            .map_err(|e| format!("the report's columns are unreadable: {e}"))?;
+    }
+    Ok(message)
 }
 
 /// Why a worker died, in the user's words. A failed allocation shows as a panic ("capacity
