@@ -16,6 +16,8 @@
 //! Split quality is compared in exact integer arithmetic, so the result does not depend on
 //! rounding.
 
+use std::ops::Range;
+
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
@@ -89,10 +91,20 @@ pub fn interpretability(
     feature_names: &[&str],
     labels: &[usize],
 ) -> Result<Interpretability, EvaluateError> {
+    interpretability_sorted(&SortedFeatures::new(features)?, feature_names, labels)
+}
+
+/// [`interpretability`] with the features sorted once for every labelling of them.
+pub fn interpretability_sorted(
+    features: &SortedFeatures<'_>,
+    feature_names: &[&str],
+    labels: &[usize],
+) -> Result<Interpretability, EvaluateError> {
     /// Two thresholds are what a person can hold in mind as a rule.
     const RULE_DEPTH: usize = 2;
-    let tree = fit_decision_tree(features, feature_names, labels, RULE_DEPTH)?;
+    let tree = fit_decision_tree_sorted(features, feature_names, labels, RULE_DEPTH)?;
     let eta_squared = features
+        .features
         .columns()
         .into_iter()
         .zip(feature_names)
@@ -112,6 +124,65 @@ pub fn interpretability(
     })
 }
 
+/// The feature columns with each column's rows in ascending order of value (ties in row
+/// order), sorted once: a tree then finds every split by sequential scans in that order, O(n)
+/// per node and feature instead of a sort per node, and one sort serves the trees of every
+/// clustering of the same customers (the pipeline grows one per variant on the raw R, F, M).
+pub struct SortedFeatures<'a> {
+    features: ArrayView2<'a, f64>,
+    /// One per column.
+    columns: Vec<Vec<SortedEntry>>,
+}
+
+/// A row of one feature in that feature's sorted order; `class` is filled in per tree.
+#[derive(Clone, Copy)]
+struct SortedEntry {
+    value: f64,
+    row: u32,
+    class: u32,
+}
+
+impl<'a> SortedFeatures<'a> {
+    pub fn new(features: ArrayView2<'a, f64>) -> Result<Self, EvaluateError> {
+        check_finite(features.iter())?;
+        if features.ncols() == 0 {
+            return Err(EvaluateError::InvalidParameter(
+                "a decision tree needs at least one feature".to_owned(),
+            ));
+        }
+        if u32::try_from(features.nrows()).is_err() {
+            return Err(EvaluateError::InvalidParameter(format!(
+                "a decision tree takes at most {} rows; got {}",
+                u32::MAX,
+                features.nrows()
+            )));
+        }
+        let columns = features
+            .columns()
+            .into_iter()
+            .map(|column| {
+                let mut entries: Vec<SortedEntry> = column
+                    .iter()
+                    .enumerate()
+                    .map(|(row, &value)| SortedEntry {
+                        value,
+                        row: row as u32,
+                        class: 0,
+                    })
+                    .collect();
+                entries.sort_by(|a, b| a.value.total_cmp(&b.value));
+                entries
+            })
+            .collect();
+        Ok(Self { features, columns })
+    }
+
+    /// The features, in their original row order.
+    pub fn features(&self) -> ArrayView2<'a, f64> {
+        self.features
+    }
+}
+
 /// Grows a CART classification tree (Gini) to `max_depth` and reports its training accuracy
 /// and rules.
 pub fn fit_decision_tree(
@@ -120,27 +191,50 @@ pub fn fit_decision_tree(
     labels: &[usize],
     max_depth: usize,
 ) -> Result<DecisionTree, EvaluateError> {
-    check_lengths("features vs labels", features.nrows(), labels.len())?;
+    fit_decision_tree_sorted(
+        &SortedFeatures::new(features)?,
+        feature_names,
+        labels,
+        max_depth,
+    )
+}
+
+/// [`fit_decision_tree`] on features already sorted.
+pub fn fit_decision_tree_sorted(
+    features: &SortedFeatures<'_>,
+    feature_names: &[&str],
+    labels: &[usize],
+    max_depth: usize,
+) -> Result<DecisionTree, EvaluateError> {
+    check_lengths(
+        "features vs labels",
+        features.features.nrows(),
+        labels.len(),
+    )?;
     check_lengths(
         "feature names vs columns",
         feature_names.len(),
-        features.ncols(),
+        features.features.ncols(),
     )?;
-    check_finite(features.iter())?;
     if labels.is_empty() {
         return Err(EvaluateError::InvalidParameter(
             "a decision tree needs at least one sample".to_owned(),
         ));
     }
     let groups = Groups::new(labels);
+    let mut columns = features.columns.clone();
+    for entry in columns.iter_mut().flatten() {
+        entry.class = groups.index[entry.row as usize] as u32;
+    }
     let mut builder = TreeBuilder {
-        features,
         groups: &groups,
         max_depth,
+        columns,
+        goes_left: vec![false; labels.len()],
+        scratch: Vec::with_capacity(labels.len()),
         nodes: Vec::new(),
     };
-    let mut samples: Vec<usize> = (0..labels.len()).collect();
-    builder.grow(&mut samples, 0);
+    builder.grow(0..labels.len(), 0);
     let nodes = builder.nodes;
     let n_correct = nodes
         .iter()
@@ -158,10 +252,17 @@ pub fn fit_decision_tree(
     })
 }
 
-struct TreeBuilder<'f, 'g> {
-    features: ArrayView2<'f, f64>,
+/// Grows the tree with every feature's rows in one array, sorted by that feature. A node's
+/// rows occupy the same range of every array: a split partitions each range stably (the
+/// children's rows stay sorted) into the left child's rows, then the right child's.
+struct TreeBuilder<'g> {
     groups: &'g Groups,
     max_depth: usize,
+    columns: Vec<Vec<SortedEntry>>,
+    /// Per row: whether the split being applied sends it left.
+    goes_left: Vec<bool>,
+    /// The right child's entries while a range is partitioned.
+    scratch: Vec<SortedEntry>,
     nodes: Vec<TreeNode>,
 }
 
@@ -186,86 +287,95 @@ impl SplitScore {
     }
 }
 
-impl TreeBuilder<'_, '_> {
-    fn class_counts(&self, samples: &[usize]) -> Vec<usize> {
+impl TreeBuilder<'_> {
+    /// Appends the subtree over the rows in `range` in pre-order.
+    fn grow(&mut self, range: Range<usize>, depth: usize) {
         let mut counts = vec![0; self.groups.count()];
-        for &s in samples {
-            counts[self.groups.index[s]] += 1;
+        for entry in &self.columns[0][range.clone()] {
+            counts[entry.class as usize] += 1;
         }
-        counts
-    }
-
-    /// Appends the subtree over `samples` in pre-order; reorders `samples` in place.
-    fn grow(&mut self, samples: &mut [usize], depth: usize) {
-        let counts = self.class_counts(samples);
+        let samples = range.len();
         let (majority, &n_majority) = counts
             .iter()
             .enumerate()
             .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
             .expect("at least one class");
-        let pure = n_majority == samples.len();
-        let split = if depth >= self.max_depth || pure || samples.len() < 2 {
+        let pure = n_majority == samples;
+        let split = if depth >= self.max_depth || pure || samples < 2 {
             None
         } else {
-            self.best_split(samples)
+            let node: Vec<&[SortedEntry]> = self
+                .columns
+                .iter()
+                .map(|column| &column[range.clone()])
+                .collect();
+            best_split(&node, &counts)
         };
         self.nodes.push(TreeNode {
             depth,
             split,
-            n_samples: samples.len(),
+            n_samples: samples,
             cluster: self.groups.labels[majority],
             n_majority,
         });
         if let Some(Split { feature, threshold }) = split {
-            let column = self.features.column(feature);
+            for entry in &self.columns[feature][range.clone()] {
+                self.goes_left[entry.row as usize] = entry.value <= threshold;
+            }
             let mut left_len = 0;
-            for i in 0..samples.len() {
-                if column[samples[i]] <= threshold {
-                    samples.swap(i, left_len);
-                    left_len += 1;
+            for column in &mut self.columns {
+                let entries = &mut column[range.clone()];
+                self.scratch.clear();
+                left_len = 0;
+                for i in 0..entries.len() {
+                    let entry = entries[i];
+                    if self.goes_left[entry.row as usize] {
+                        entries[left_len] = entry;
+                        left_len += 1;
+                    } else {
+                        self.scratch.push(entry);
+                    }
                 }
+                entries[left_len..].copy_from_slice(&self.scratch);
             }
-            let (left, right) = samples.split_at_mut(left_len);
-            self.grow(left, depth + 1);
-            self.grow(right, depth + 1);
+            let middle = range.start + left_len;
+            self.grow(range.start..middle, depth + 1);
+            self.grow(middle..range.end, depth + 1);
         }
     }
+}
 
-    /// The (feature, threshold) with the best Gini score, first found on ties; none when every
-    /// feature is constant on these samples.
-    fn best_split(&self, samples: &[usize]) -> Option<Split> {
-        let total_counts = self.class_counts(samples);
-        let mut sorted = samples.to_vec();
-        let mut best: Option<(SplitScore, usize, f64)> = None;
-        for (feature, column) in self.features.columns().into_iter().enumerate() {
-            sorted.sort_by(|&a, &b| column[a].total_cmp(&column[b]));
-            let mut left_counts = vec![0u128; total_counts.len()];
-            let mut left_squares = 0u128;
-            let mut right_counts: Vec<u128> = total_counts.iter().map(|&c| c as u128).collect();
-            let mut right_squares: u128 = right_counts.iter().map(|c| c * c).sum();
-            for position in 1..sorted.len() {
-                let moved = self.groups.index[sorted[position - 1]];
-                left_squares += 2 * left_counts[moved] + 1;
-                left_counts[moved] += 1;
-                right_squares -= 2 * right_counts[moved] - 1;
-                right_counts[moved] -= 1;
-                let (before, after) = (column[sorted[position - 1]], column[sorted[position]]);
-                if after <= before + FEATURE_THRESHOLD {
-                    continue;
-                }
-                let score = SplitScore::new(
-                    left_squares,
-                    position as u128,
-                    right_squares,
-                    (sorted.len() - position) as u128,
-                );
-                if best.is_none_or(|(incumbent, _, _)| score.beats(incumbent)) {
-                    best = Some((score, feature, midpoint(before, after)));
-                }
+/// The (feature, threshold) with the best Gini score, first found on ties; none when every
+/// feature is constant on these samples. `columns` are the node's entries of each feature.
+fn best_split(columns: &[&[SortedEntry]], total_counts: &[usize]) -> Option<Split> {
+    let mut best: Option<(SplitScore, usize, f64)> = None;
+    for (feature, entries) in columns.iter().enumerate() {
+        let mut left_counts = vec![0u128; total_counts.len()];
+        let mut left_squares = 0u128;
+        let mut right_counts: Vec<u128> = total_counts.iter().map(|&c| c as u128).collect();
+        let mut right_squares: u128 = right_counts.iter().map(|c| c * c).sum();
+        for position in 1..entries.len() {
+            let moved = entries[position - 1].class as usize;
+            left_squares += 2 * left_counts[moved] + 1;
+            left_counts[moved] += 1;
+            right_squares -= 2 * right_counts[moved] - 1;
+            right_counts[moved] -= 1;
+            let (before, after) = (entries[position - 1].value, entries[position].value);
+            if after <= before + FEATURE_THRESHOLD {
+                continue;
+            }
+            let score = SplitScore::new(
+                left_squares,
+                position as u128,
+                right_squares,
+                (entries.len() - position) as u128,
+            );
+            if best.is_none_or(|(incumbent, _, _)| score.beats(incumbent)) {
+                best = Some((score, feature, midpoint(before, after)));
             }
         }
-        best.map(|(_, feature, threshold)| Split { feature, threshold })
     }
+    best.map(|(_, feature, threshold)| Split { feature, threshold })
 }
 
 /// scikit-learn's threshold: the midpoint, or the lower value if the midpoint rounds up to

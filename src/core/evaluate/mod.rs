@@ -15,8 +15,8 @@ mod studentized_range;
 
 pub use f_distribution::f_sf;
 pub use interpretability::{
-    DecisionTree, FeatureEta, Interpretability, Split, TreeNode, fit_decision_tree,
-    interpretability,
+    DecisionTree, FeatureEta, Interpretability, SortedFeatures, Split, TreeNode, fit_decision_tree,
+    fit_decision_tree_sorted, interpretability, interpretability_sorted,
 };
 pub use metrics::{
     ClusterQuality, ClusterSilhouette, SilhouetteSummary, adjusted_rand_index, calinski_harabasz,

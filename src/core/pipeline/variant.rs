@@ -3,7 +3,7 @@
 //!
 //! Cost in customers n with a sample of s: silhouettes O(s²); Davies-Bouldin, Calinski-Harabasz,
 //! ANOVA, Welch, Tukey and Games-Howell O(n k) over every customer; the depth-2 tree
-//! O(n log n); stability and robustness refit on the sample (Ward O(s²) worst case, KMeans and
+//! O(n) on features sorted once per run; stability and robustness refit on the sample (Ward O(s²) worst case, KMeans and
 //! the mixture O(s k) per iteration).
 
 use ndarray::{Array2, Axis};
@@ -16,7 +16,7 @@ use super::embeddings::Embeddings;
 use super::options::PipelineOptions;
 use super::report::{Embedding, FEATURES, Robustness, Variant, VariantId};
 use crate::core::cluster::{self, Algorithm, Clustering};
-use crate::core::evaluate::{self, SilhouetteSummary};
+use crate::core::evaluate::{self, SilhouetteSummary, SortedFeatures};
 
 pub(super) struct VariantSpec {
     pub algorithm: Algorithm,
@@ -35,7 +35,7 @@ pub(super) fn evaluate_variant(
     spec: &VariantSpec,
     clustering: Clustering,
     embeddings: &Embeddings<'_>,
-    raw: &Array2<f64>,
+    raw: &SortedFeatures<'_>,
     options: &PipelineOptions,
 ) -> Result<Variant, PipelineError> {
     let points = embeddings.points(spec.embedding);
@@ -99,8 +99,8 @@ pub(super) fn evaluate_variant(
         ablation.push(perturbed_ari(ablated)?);
     }
 
-    let interpretability = evaluate::interpretability(raw.view(), &FEATURES, &labels)?;
-    let statistics = evaluate::feature_statistics(raw.view(), &FEATURES, &labels, 0.05)?;
+    let interpretability = evaluate::interpretability_sorted(raw, &FEATURES, &labels)?;
+    let statistics = evaluate::feature_statistics(raw.features(), &FEATURES, &labels, 0.05)?;
     Ok(Variant {
         name: spec.id().to_string(),
         algorithm: spec.algorithm,
