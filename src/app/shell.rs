@@ -11,7 +11,6 @@ use super::state::{AppState, Phase};
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
-    register_service_worker();
 
     view! {
         <header class="topbar">
@@ -67,10 +66,4 @@ fn WorkerBadge() -> impl IntoView {
         };
         view! { <span class=class data-testid="worker-status" title="Where the autoencoder trains">{text}</span> }
     }
-}
-
-/// Caches the app for offline use after the first visit (see public/sw.js).
-fn register_service_worker() {
-    let container = window().navigator().service_worker();
-    let _ = container.register("sw.js");
 }

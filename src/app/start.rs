@@ -168,7 +168,7 @@ pub fn Preview(sniffed: Arc<Sniffed>) -> impl IntoView {
                 <tr>
                     <th scope="row">{role.name()}</th>
                     <td>
-                        <select on:change=move |ev| {
+                        <select aria-label=role.name() on:change=move |ev| {
                             let value = event_target_value(&ev);
                             options.update(|o| o.ingest.mapping.set(role, (!value.is_empty()).then_some(value)));
                         }>
@@ -305,7 +305,7 @@ pub fn Preview(sniffed: Arc<Sniffed>) -> impl IntoView {
                 </div>
             </div>
             <h3>"First rows"</h3>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0">
                 <table class="data">
                     <thead>
                         <tr>{sniffed.header.iter().map(|h| view! { <th>{h.clone()}</th> }).collect_view()}</tr>

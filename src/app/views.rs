@@ -216,7 +216,7 @@ pub fn Segments() -> impl IntoView {
         <h3>"Personas and recommended actions"</h3>
         <div class="personas" data-testid="personas">{personas}</div>
         <h3>"Classic RFM segments by cluster"</h3>
-        <div class="table-scroll">{crosstab}</div>
+        <div class="table-scroll" tabindex="0">{crosstab}</div>
     }
 }
 
@@ -602,7 +602,7 @@ pub fn Models() -> impl IntoView {
                 <p class="verdict" data-testid="verdict">{r.verdict.clone()}</p>
                 {sample_note(&r.sample, r.options.seed).map(|note| view! { <p class="muted" data-testid="sample-note">{note}</p> })}
                 <p class="muted">{format!("Seed's published silhouettes ({}): {published}. Ours, same metric and k = {}: {ours}.", r.published.source, r.options.k)}</p>
-                <div class="table-scroll">
+                <div class="table-scroll" tabindex="0">
                     <table class="data" data-testid="comparison">
                         <thead>
                             <tr>
@@ -772,7 +772,7 @@ pub fn Validation() -> impl IntoView {
                 <thead><tr><th>"Feature"</th><th class="num">"ANOVA F"</th><th class="num">"df"</th><th class="num">"p"</th><th class="num">"eta²"</th><th>"Welch ANOVA"</th></tr></thead>
                 <tbody>{anova}</tbody>
             </table>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0">
                 <table class="data" data-testid="tukey">
                     <thead><tr><th>"Feature"</th><th>"Test"</th><th>"Groups"</th><th class="num">"Mean difference"</th><th class="num">"95% CI"</th><th class="num">"Adjusted p"</th><th>"Reject H0"</th></tr></thead>
                     <tbody>{pairs}</tbody>
