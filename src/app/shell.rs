@@ -19,7 +19,6 @@ pub fn App() -> impl IntoView {
             <WorkerBadge />
             <button
                 class="ghost"
-                aria-label="Toggle dark mode"
                 data-testid="theme-toggle"
                 on:click=move |_| state.dark.update(|d| *d = !*d)
             >

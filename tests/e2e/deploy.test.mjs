@@ -70,7 +70,7 @@ test("a deploy under an open page: page and a fresh worker stay on build A, the 
   const { a, b, dir } = await nextBuild(join(REPO, "dist"));
   const app = await openApp({ base: SUB_PATH });
   try {
-    const firstWorker = app.page.waitForEvent("worker");
+    const firstWorker = app.page.waitForEvent("worker", { timeout: 120_000 });
     await app.page.goto(app.url);
     await workerReady(app.page);
     await app.page.waitForFunction(async () => (await navigator.serviceWorker.ready) && navigator.serviceWorker.controller !== null);
@@ -86,7 +86,7 @@ test("a deploy under an open page: page and a fresh worker stay on build A, the 
     // Cancel replaces the worker: the new one is started after the deploy, yet runs build A.
     await app.page.getByTestId("demo").click();
     await app.page.getByTestId("running").waitFor();
-    const freshWorker = app.page.waitForEvent("worker");
+    const freshWorker = app.page.waitForEvent("worker", { timeout: 120_000 });
     await app.page.getByTestId("cancel").click();
     const afterCancel = await builds(app.page, await freshWorker);
     await workerReady(app.page);
@@ -96,7 +96,7 @@ test("a deploy under an open page: page and a fresh worker stay on build A, the 
     await screenshot(app.page, "update-announced");
 
     // Reload as offered: the waiting service worker takes over and the page comes back as B.
-    const reloadedWorker = app.page.waitForEvent("worker", { timeout: 60_000 });
+    const reloadedWorker = app.page.waitForEvent("worker", { timeout: 120_000 });
     await Promise.all([app.page.waitForEvent("load"), app.page.getByTestId("update-reload").click()]);
     await workerReady(app.page);
     const reloaded = await builds(app.page, await reloadedWorker);
