@@ -18,15 +18,17 @@ pub fn Dashboard() -> impl IntoView {
     view! {
         <section class="dashboard" data-testid="dashboard">
             <Toolbar />
-            <nav class="tabs" role="tablist" aria-label="Dashboard views">
+            <nav class="tabs" role="tablist" aria-label="Dashboard views" on:keydown=move |ev| move_between_tabs(state, ev)>
                 {Tab::ALL
                     .into_iter()
                     .map(|tab| {
                         view! {
                             <button
                                 role="tab"
-                                data-testid=format!("tab-{}", tab.label().to_lowercase())
+                                id=tab_id(tab)
+                                data-testid=tab_id(tab)
                                 aria-selected=move || (state.tab.get() == tab).to_string()
+                                tabindex=move || if state.tab.get() == tab { "0" } else { "-1" }
                                 class:active=move || state.tab.get() == tab
                                 on:click=move |_| state.tab.set(tab)
                             >
@@ -36,7 +38,7 @@ pub fn Dashboard() -> impl IntoView {
                     })
                     .collect_view()}
             </nav>
-            <div class="tab-panel" role="tabpanel">
+            <div class="tab-panel" role="tabpanel" aria-labelledby=move || tab_id(state.tab.get())>
                 {move || match state.tab.get() {
                     Tab::Overview => view! { <views::Overview /> }.into_any(),
                     Tab::Segments => view! { <views::Segments /> }.into_any(),
@@ -49,6 +51,35 @@ pub fn Dashboard() -> impl IntoView {
                 }}
             </div>
         </section>
+    }
+}
+
+fn tab_id(tab: Tab) -> String {
+    format!("tab-{}", tab.label().to_lowercase())
+}
+
+/// Arrow keys move along the tabs (the WAI-ARIA tabs pattern): only the selected tab is in the
+/// Tab order, so Tab goes from the tab list straight into the view.
+fn move_between_tabs(state: AppState, ev: leptos::ev::KeyboardEvent) {
+    use wasm_bindgen::JsCast;
+    let count = Tab::ALL.len();
+    let step = match ev.key().as_str() {
+        "ArrowRight" => 1,
+        "ArrowLeft" => count - 1,
+        _ => return,
+    };
+    ev.prevent_default();
+    let current = Tab::ALL
+        .iter()
+        .position(|&t| t == state.tab.get_untracked())
+        .unwrap_or(0);
+    let next = Tab::ALL[(current + step) % count];
+    state.tab.set(next);
+    if let Some(button) = document()
+        .get_element_by_id(&tab_id(next))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = button.focus();
     }
 }
 

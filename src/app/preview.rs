@@ -22,7 +22,7 @@ pub fn Preview(sniffed: Arc<Sniffed>) -> impl IntoView {
                 <tr>
                     <th scope="row">{role.name()}</th>
                     <td>
-                        <select on:change=move |ev| {
+                        <select aria-label=role.name() on:change=move |ev| {
                             let value = event_target_value(&ev);
                             options
                                 .update(|o| {
@@ -193,7 +193,7 @@ pub fn Preview(sniffed: Arc<Sniffed>) -> impl IntoView {
                 </div>
             </div>
             <h3>"First rows"</h3>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0">
                 <table class="data">
                     <thead>
                         <tr>

@@ -15,7 +15,6 @@ const PRIVACY: &str = "Your file never leaves this device: it is read, cleaned a
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
-    register_service_worker();
 
     view! {
         <header class="topbar">
@@ -24,7 +23,6 @@ pub fn App() -> impl IntoView {
             <WorkerBadge />
             <button
                 class="ghost"
-                aria-label="Toggle dark mode"
                 data-testid="theme-toggle"
                 on:click=move |_| state.toggle_theme()
             >
@@ -75,10 +73,4 @@ fn WorkerBadge() -> impl IntoView {
             </span>
         }
     }
-}
-
-/// Caches the app for offline use after the first visit (see public/sw.js).
-fn register_service_worker() {
-    let container = window().navigator().service_worker();
-    let _ = container.register("sw.js");
 }

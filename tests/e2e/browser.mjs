@@ -1,5 +1,6 @@
 // Shared setup for the end-to-end tests: Debian's Chromium driven by playwright-core, the built
-// app served on loopback, and a record of every request and console message.
+// app served on loopback, and a record of every request (page and workers) and console message.
+// RFM_E2E_BASE=/rfm-studio/ serves the app under a sub-path, as a GitHub Pages project site.
 import { chromium } from "playwright-core";
 import { mkdtemp, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -23,10 +24,12 @@ const CHROMIUM_ARGS = [
 /**
  * Starts the server and a fresh browser profile; returns handles and the request log.
  * `wasmMemoryMiB` caps every WebAssembly memory of the browser, as a device with less memory
- * would: the page's and the worker's allocations fail beyond it.
+ * would: the page's and the worker's allocations fail beyond it. `root` is the build served and
+ * `base` its path prefix; `url` is the app's address, `server.switchTo(dir)` publishes another
+ * build. Requests are recorded at the browser context, which sees those of dedicated workers too.
  */
-export async function openApp({ webgpu = false, wasmMemoryMiB } = {}) {
-  const server = await serve(join(REPO, "dist"));
+export async function openApp({ webgpu = false, wasmMemoryMiB, root = join(REPO, "dist"), base = process.env.RFM_E2E_BASE ?? "/" } = {}) {
+  const server = await serve(root, "127.0.0.1", 0, { base });
   const origin = `http://127.0.0.1:${server.address().port}`;
   const profile = await mkdtemp(join(tmpdir(), "rfm-e2e-"));
   const context = await chromium.launchPersistentContext(profile, {
@@ -55,7 +58,7 @@ export async function openApp({ webgpu = false, wasmMemoryMiB } = {}) {
     await context.close();
     await new Promise((ok) => server.close(ok));
   };
-  return { origin, context, page, requests, problems, close, profile };
+  return { origin, url: origin + base, server, context, page, requests, problems, close, profile };
 }
 
 /** Requests whose origin is not the app's own (data: and blob: URLs stay on the device). */

@@ -26,7 +26,7 @@ function rendererMb(profile) {
 const file = process.argv[2];
 const app = await openApp();
 try {
-  await app.page.goto(app.origin + "/");
+  await app.page.goto(app.url);
   await app.page.getByTestId("worker-status").filter({ hasText: /^(WebGPU|CPU):/ }).waitFor({ timeout: 60_000 });
   const started = Date.now();
   let peakRenderer = 0;

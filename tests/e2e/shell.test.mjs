@@ -6,7 +6,7 @@ import { openApp, foreignRequests, screenshot } from "./browser.mjs";
 test("the page renders and the pipeline worker answers a ping", async () => {
   const app = await openApp();
   try {
-    await app.page.goto(app.origin + "/");
+    await app.page.goto(app.url);
     await app.page.getByTestId("privacy").waitFor();
     const badge = app.page.getByTestId("worker-status");
     await badge.filter({ hasText: /^(WebGPU|CPU):/ }).waitFor({ timeout: 60_000 });

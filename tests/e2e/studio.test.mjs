@@ -11,7 +11,7 @@ const TABS = ["overview", "segments", "distributions", "profiles", "map", "model
 const REAL_SHEET = join(REPO, "tests", "data", "online_retail_II_2009_2010.csv.gz");
 
 async function ready(app) {
-  await app.page.goto(app.origin + "/");
+  await app.page.goto(app.url);
   await app.page.getByTestId("worker-status").filter({ hasText: /^(WebGPU|CPU):/ }).waitFor({ timeout: 60_000 });
 }
 

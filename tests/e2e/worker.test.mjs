@@ -13,7 +13,7 @@ import { workbook } from "./xlsx.mjs";
 const WORKER_READY = /^(WebGPU|CPU):/;
 
 async function ready(app) {
-  await app.page.goto(app.origin + "/");
+  await app.page.goto(app.url);
   await app.page.getByTestId("worker-status").filter({ hasText: WORKER_READY }).waitFor({ timeout: 60_000 });
 }
 

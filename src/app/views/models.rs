@@ -168,7 +168,7 @@ fn comparison(r: &Report) -> impl IntoView + use<> {
                 r.options.k,
             )}
         </p>
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0">
             <table class="data" data-testid="comparison">
                 <TableHead columns=&COMPARISON_COLUMNS />
                 <tbody>{rows}</tbody>

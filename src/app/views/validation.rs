@@ -104,7 +104,7 @@ fn validation(s: &Segmentation) -> impl IntoView + use<> {
             <TableHead columns=&ANOVA_COLUMNS />
             <tbody>{anova}</tbody>
         </table>
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0">
             <table class="data" data-testid="tukey">
                 <TableHead columns=&PAIR_COLUMNS />
                 <tbody>{pairs}</tbody>
