@@ -18,7 +18,12 @@ pub fn Dashboard() -> impl IntoView {
     view! {
         <section class="dashboard" data-testid="dashboard">
             <Toolbar />
-            <nav class="tabs" role="tablist" aria-label="Dashboard views" on:keydown=move |ev| move_between_tabs(state, ev)>
+            <nav
+                class="tabs"
+                role="tablist"
+                aria-label="Dashboard views"
+                on:keydown=move |ev| move_between_tabs(state, ev)
+            >
                 {Tab::ALL
                     .into_iter()
                     .map(|tab| {

@@ -22,13 +22,18 @@ pub fn Preview(sniffed: Arc<Sniffed>) -> impl IntoView {
                 <tr>
                     <th scope="row">{role.name()}</th>
                     <td>
-                        <select aria-label=role.name() on:change=move |ev| {
-                            let value = event_target_value(&ev);
-                            options
-                                .update(|o| {
-                                    o.ingest.mapping.set(role, (!value.is_empty()).then_some(value))
-                                });
-                        }>
+                        <select
+                            aria-label=role.name()
+                            on:change=move |ev| {
+                                let value = event_target_value(&ev);
+                                options
+                                    .update(|o| {
+                                        o.ingest
+                                            .mapping
+                                            .set(role, (!value.is_empty()).then_some(value))
+                                    });
+                            }
+                        >
                             <option
                                 value=""
                                 selected=move || {

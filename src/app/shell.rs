@@ -21,11 +21,7 @@ pub fn App() -> impl IntoView {
             <h1>"rfm-studio"</h1>
             <p class="tagline">"Customer segmentation that runs entirely in your browser"</p>
             <WorkerBadge />
-            <button
-                class="ghost"
-                data-testid="theme-toggle"
-                on:click=move |_| state.toggle_theme()
-            >
+            <button class="ghost" data-testid="theme-toggle" on:click=move |_| state.toggle_theme()>
                 {move || if state.dark.get() { "Light mode" } else { "Dark mode" }}
             </button>
         </header>

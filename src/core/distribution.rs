@@ -83,19 +83,6 @@ pub struct Histogram {
     pub counts: Vec<Vec<usize>>,
 }
 
-impl Histogram {
-    /// Where each bar is centred: the midpoint of its edges (geometric on a log scale).
-    pub fn centres(&self) -> Vec<f64> {
-        self.edges
-            .windows(2)
-            .map(|e| match self.scale {
-                BinScale::Linear => (e[0] + e[1]) / 2.0,
-                BinScale::Log => (e[0] * e[1]).sqrt(),
-            })
-            .collect()
-    }
-}
-
 /// `bins` bins (at least 1) spanning the finite values of every group; `None` when no group has
 /// one. A single distinct value gets the unit-wide range numpy gives it.
 pub fn histogram(groups: &[Vec<f64>], bins: usize) -> Option<Histogram> {

@@ -2,12 +2,13 @@
 
 use leptos::prelude::*;
 use plotly::box_plot::BoxPoints;
-use plotly::common::Marker;
-use plotly::layout::{Axis, AxisType, BarMode, BoxMode};
-use plotly::{BoxPlot, Histogram, Plot};
+use plotly::common::{Fill, Line, LineShape, Marker, Mode};
+use plotly::layout::{Axis, AxisType, BoxMode};
+use plotly::{BoxPlot, Plot, Scatter};
 
 use crate::app::components::{Chart, Choice, ChoiceSelect, base_layout, cluster_colour};
 use crate::app::segmentation::{DashboardContext, Segmentation};
+use crate::core::distribution::{BinScale, box_summary, histogram};
 
 /// A per-customer number the views can plot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,10 +83,21 @@ pub fn Distributions() -> impl IntoView {
             ctx.segmentation.with(|s| {
                 let mut plot = Plot::new();
                 if let Some(s) = s {
+                    // Drawn from quartiles and fences, never from the customers themselves.
                     for (c, values) in values_by_cluster(s, &visible, f) {
+                        let Some(b) = box_summary(values) else {
+                            continue;
+                        };
+                        let name = s.cluster_name(c);
                         plot.add_trace(
-                            BoxPlot::new(values)
-                                .name(s.cluster_name(c))
+                            BoxPlot::<String, f64>::new_xy(vec![name.clone()], vec![])
+                                .name(name)
+                                .q1(vec![b.q1])
+                                .median(vec![b.median])
+                                .q3(vec![b.q3])
+                                .lower_fence(vec![b.lower_fence])
+                                .upper_fence(vec![b.upper_fence])
+                                .mean(vec![b.mean])
                                 .marker(Marker::new().color(cluster_colour(c)))
                                 .box_points(BoxPoints::False),
                         );
@@ -107,25 +119,42 @@ pub fn Distributions() -> impl IntoView {
             })
         }
     };
-    let histogram = move || {
+    // Counted here over shared edges (log-spaced for heavy-tailed features, where equal widths
+    // put nearly everyone in the first bar): the chart gets one step per bin, not every customer.
+    let histogram_chart = move || {
         let visible = ctx.visible.get();
         let (f, bins) = (feature.get(), bins.get());
         ctx.segmentation.with(|s| {
             let mut plot = Plot::new();
+            let mut log_bins = false;
             if let Some(s) = s {
-                for (c, values) in values_by_cluster(s, &visible, f) {
-                    plot.add_trace(
-                        Histogram::new(values)
-                            .name(s.cluster_name(c))
-                            .n_bins_x(bins)
-                            .opacity(0.7)
-                            .marker(Marker::new().color(cluster_colour(c))),
-                    );
+                let (clusters, groups): (Vec<usize>, Vec<Vec<f64>>) =
+                    values_by_cluster(s, &visible, f).into_iter().unzip();
+                if let Some(h) = histogram(&groups, bins) {
+                    log_bins = h.scale == BinScale::Log;
+                    // Steps over the edges: true bin widths on a linear or a log axis.
+                    for (&c, counts) in clusters.iter().zip(&h.counts) {
+                        let steps: Vec<usize> =
+                            counts.iter().chain(counts.last()).copied().collect();
+                        plot.add_trace(
+                            Scatter::new(h.edges.clone(), steps)
+                                .mode(Mode::Lines)
+                                .line(Line::new().shape(LineShape::Hv).color(cluster_colour(c)))
+                                .fill(Fill::ToZeroY)
+                                .opacity(0.7)
+                                .name(s.cluster_name(c)),
+                        );
+                    }
                 }
             }
+            let x_axis = if log_bins {
+                Axis::new().type_(AxisType::Log).title("log-spaced bins")
+            } else {
+                Axis::new()
+            };
             plot.set_layout(
                 base_layout(&format!("{} by cluster", f.label()), state.dark.get())
-                    .bar_mode(BarMode::Overlay)
+                    .x_axis(x_axis)
                     .height(380),
             );
             plot
@@ -161,6 +190,6 @@ pub fn Distributions() -> impl IntoView {
                 />
             </label>
         </div>
-        <Chart id="histogram" figure=histogram />
+        <Chart id="histogram" figure=histogram_chart />
     }
 }

@@ -85,6 +85,7 @@ pub fn Map() -> impl IntoView {
                         .unzip();
                     plot.add_trace(
                         Scatter::new(xs, ys)
+                            .web_gl_mode(true)
                             .mode(Mode::Markers)
                             .name(s.cluster_name(c))
                             .marker(Marker::new().color(cluster_colour(c)).size(5).opacity(0.75))

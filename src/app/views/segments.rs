@@ -56,7 +56,9 @@ pub fn Segments() -> impl IntoView {
             {personas}
         </div>
         <h3>"Classic RFM segments by cluster"</h3>
-        <div class="table-scroll" tabindex="0">{ctx.render(crosstab)}</div>
+        <div class="table-scroll" tabindex="0">
+            {ctx.render(crosstab)}
+        </div>
     }
 }
 
