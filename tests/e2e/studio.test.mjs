@@ -27,6 +27,9 @@ async function visitEveryView(app, prefix) {
     // Charts are drawn asynchronously by plotly.js once it has loaded.
     await app.page.waitForFunction(() => [...document.querySelectorAll(".chart")].every((c) => c.querySelector(".main-svg")), null, { timeout: 30_000 });
     await screenshot(app.page, `${prefix}-${tab}`);
+    // plotly replaces a WebGL chart it cannot draw by a notice; none may show.
+    const charts = await app.page.locator(".chart").allTextContents();
+    assert.ok(charts.every((text) => !text.includes("WebGL is not supported")), `${tab}: a chart needs WebGL`);
   }
 }
 

@@ -141,7 +141,7 @@ pub fn Distributions() -> impl IntoView {
                                 .mode(Mode::Lines)
                                 .line(Line::new().shape(LineShape::Hv).color(cluster_colour(c)))
                                 .fill(Fill::ToZeroY)
-                                .opacity(0.7)
+                                .fill_color(format!("{}55", cluster_colour(c)))
                                 .name(s.cluster_name(c)),
                         );
                     }

@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use plotly::common::{HoverInfo, Marker, Mode};
 use plotly::{Plot, Scatter};
 
-use crate::app::components::{Chart, Choice, ChoiceSelect, base_layout, cluster_colour};
+use crate::app::components::{
+    Chart, Choice, ChoiceSelect, base_layout, cluster_colour, webgl_available,
+};
 use crate::app::segmentation::DashboardContext;
 use crate::core::pipeline::Report;
 
@@ -85,7 +87,7 @@ pub fn Map() -> impl IntoView {
                         .unzip();
                     plot.add_trace(
                         Scatter::new(xs, ys)
-                            .web_gl_mode(true)
+                            .web_gl_mode(webgl_available())
                             .mode(Mode::Markers)
                             .name(s.cluster_name(c))
                             .marker(Marker::new().color(cluster_colour(c)).size(5).opacity(0.75))
