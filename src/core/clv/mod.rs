@@ -141,9 +141,11 @@ fn check_options(options: &ClvOptions) -> Result<(), ClvError> {
         horizon_days,
         monthly_discount_rate,
     } = *options;
-    if !(horizon_days > 0.0 && horizon_days.is_finite() && monthly_discount_rate >= 0.0)
-        || !monthly_discount_rate.is_finite()
-    {
+    let valid = horizon_days > 0.0
+        && horizon_days.is_finite()
+        && monthly_discount_rate >= 0.0
+        && monthly_discount_rate.is_finite();
+    if !valid {
         return Err(ClvError::BadOptions {
             horizon_days,
             discount_rate: monthly_discount_rate,
