@@ -1,7 +1,12 @@
 //! The numeric core, one module per pipeline stage:
-//! ingest -> rfm -> embed -> cluster -> evaluate -> present (tsne, personas, roi).
+//! ingest -> rfm (cut_points) -> embed -> cluster -> evaluate -> present (tsne, personas, roi,
+//! distribution);
+//! customer value over time beside them: clv, cohorts, migration.
 
 pub mod cluster;
+pub mod clv;
+pub mod cohorts;
+pub mod cut_points;
 pub mod distribution;
 pub mod embed;
 pub mod evaluate;
@@ -9,6 +14,7 @@ pub mod export;
 mod finite;
 pub mod generate;
 pub mod ingest;
+pub mod migration;
 pub mod personas;
 pub mod pipeline;
 pub mod rfm;

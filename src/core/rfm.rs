@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
-use crate::core::ingest::Ingested;
+use crate::core::ingest::{CustomerTotals, Ingested};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Segment {
@@ -174,34 +174,42 @@ impl RfmTable {
                     .collect()
             }
         };
-        let frequency: Vec<f64> = customers.iter().map(|c| f64::from(c.frequency)).collect();
-        let monetary: Vec<f64> = customers.iter().map(|c| c.monetary).collect();
-        let recency_values: Vec<f64> = recency.iter().map(|&days| f64::from(days)).collect();
-        let r_bins = quintile_bins(&recency_values);
-        let f_bins = quintile_bins(&frequency);
-        let m_bins = quintile_bins(&monetary);
-        let rows = customers
+        let snapshot_date = snapshot.or(ingested.report.snapshot_date);
+        Ok(scored(customers, &recency, snapshot_date))
+    }
+
+    /// The table as it stood at the end of `date`: only the purchases on or before it, recency
+    /// counted to the day after. Customers who had not bought yet are left out.
+    pub fn as_of(ingested: &Ingested, date: NaiveDate) -> Result<RfmTable, RfmError> {
+        if ingested
+            .customers
             .iter()
-            .enumerate()
-            .map(|(i, customer)| {
-                let (r_score, f_score, m_score) = (5 - r_bins[i], f_bins[i] + 1, m_bins[i] + 1);
-                CustomerRfm {
+            .all(|c| c.purchase_days.is_empty())
+        {
+            return Err(RfmError::SnapshotWithoutDates);
+        }
+        let snapshot = date + chrono::Days::new(1);
+        let customers: Vec<CustomerTotals> = ingested
+            .customers
+            .iter()
+            .filter_map(|customer| {
+                let days = customer.purchase_days.iter().take_while(|p| p.day <= date);
+                let last = days.clone().last()?.day;
+                Some(CustomerTotals {
                     customer_id: customer.customer_id.clone(),
-                    recency: recency[i],
-                    frequency: customer.frequency,
-                    monetary: customer.monetary,
-                    r_score,
-                    f_score,
-                    m_score,
-                    segment: segment_of(r_score, f_score, m_score).unwrap_or(Segment::Hibernating),
-                }
+                    last_purchase: Some(last),
+                    recency: (snapshot - last).num_days() as u32,
+                    frequency: days.clone().map(|p| p.occasions).sum(),
+                    monetary: days.map(|p| p.amount).sum(),
+                    purchase_days: Vec::new(),
+                })
             })
             .collect();
-        let snapshot_date = snapshot.or(ingested.report.snapshot_date);
-        Ok(RfmTable {
-            customers: rows,
-            snapshot_date,
-        })
+        if customers.len() < 2 {
+            return Err(RfmError::TooFewCustomers(customers.len()));
+        }
+        let recency: Vec<u32> = customers.iter().map(|c| c.recency).collect();
+        Ok(scored(&customers, &recency, Some(snapshot)))
     }
 
     /// n x 3 matrix of (recency, frequency, monetary) for the modelling stages.
@@ -230,6 +238,41 @@ impl RfmTable {
                 )
             })
             .collect()
+    }
+}
+
+/// Quintile scores and segments of the customers, with their recency to the snapshot.
+fn scored(
+    customers: &[CustomerTotals],
+    recency: &[u32],
+    snapshot_date: Option<NaiveDate>,
+) -> RfmTable {
+    let frequency: Vec<f64> = customers.iter().map(|c| f64::from(c.frequency)).collect();
+    let monetary: Vec<f64> = customers.iter().map(|c| c.monetary).collect();
+    let recency_values: Vec<f64> = recency.iter().map(|&days| f64::from(days)).collect();
+    let r_bins = quintile_bins(&recency_values);
+    let f_bins = quintile_bins(&frequency);
+    let m_bins = quintile_bins(&monetary);
+    let rows = customers
+        .iter()
+        .enumerate()
+        .map(|(i, customer)| {
+            let (r_score, f_score, m_score) = (5 - r_bins[i], f_bins[i] + 1, m_bins[i] + 1);
+            CustomerRfm {
+                customer_id: customer.customer_id.clone(),
+                recency: recency[i],
+                frequency: customer.frequency,
+                monetary: customer.monetary,
+                r_score,
+                f_score,
+                m_score,
+                segment: segment_of(r_score, f_score, m_score).unwrap_or(Segment::Hibernating),
+            }
+        })
+        .collect();
+    RfmTable {
+        customers: rows,
+        snapshot_date,
     }
 }
 

@@ -11,8 +11,8 @@ use super::dates::{self, DAY_FIRST, DateOrder, DateShape, MONTH_FIRST, ParsedDat
 use super::source::Location;
 use super::{
     CANCELLATION_RULE, CancellationPolicy, CancellationReport, CleaningRule, CustomerTotals,
-    DateOrderReport, FIRST_LINES_SHOWN, IngestError, IngestOptions, InputKind, RemovedRows,
-    UnreadableLines, UnreadableReason,
+    DateOrderReport, FIRST_LINES_SHOWN, IngestError, IngestOptions, InputKind, PurchaseDay,
+    RemovedRows, UnreadableLines, UnreadableReason,
 };
 
 /// A record longer than this is refused: it is almost always an unclosed quote that swallowed
@@ -212,6 +212,10 @@ pub struct Aggregator<'o> {
     /// a fingerprint with probability about n²/2⁶⁵ (1e-8 at a million lines).
     seen_lines: HashSet<u64, FixedState>,
     line_hasher: FixedState,
+    /// Amount and new purchase occasions per (customer, purchase day under each date reading),
+    /// for [`CustomerTotals::purchase_days`]; `i64::MIN` where a reading is invalid. One entry
+    /// per purchase day, so memory grows with purchase occasions, not rows.
+    day_amounts: HashMap<(u32, [i64; 2]), (KahanSum, u32), FixedState>,
     first_last: [(i64, i64); 2],
     revenue: KahanSum,
     netted_cancellation_rows: u64,
@@ -267,6 +271,7 @@ impl<'o> Aggregator<'o> {
             invoices: HashMap::default(),
             occasions: HashSet::default(),
             seen_lines: HashSet::default(),
+            day_amounts: HashMap::default(),
             line_hasher: FixedState::with_seed(0x5eed_f00d),
             first_last: [(i64::MAX, i64::MIN); 2],
             revenue: KahanSum::default(),
@@ -445,6 +450,11 @@ impl<'o> Aggregator<'o> {
             return Ok(());
         }
         accumulator.purchases = true;
+        let days = date
+            .readings
+            .map(|stamp| stamp.map_or(i64::MIN, dates::day_of));
+        let day_entry = self.day_amounts.entry((customer_index, days)).or_default();
+        day_entry.0.add(amount);
         for reading in [MONTH_FIRST, DAY_FIRST] {
             if let Some(stamp) = date.readings[reading] {
                 accumulator.last_purchase[reading] = accumulator.last_purchase[reading].max(stamp);
@@ -480,6 +490,7 @@ impl<'o> Aggregator<'o> {
             .insert((u64::from(customer_index) << 32) | u64::from(occasion))
         {
             accumulator.frequency += 1;
+            day_entry.1 += 1;
         }
         Ok(())
     }
@@ -755,9 +766,22 @@ impl<'o> Aggregator<'o> {
         }
         let (first, last) = self.first_last[reading];
         let snapshot_day = (last != i64::MIN).then(|| dates::day_of(last) + 1);
+        let mut purchase_days = vec![Vec::new(); self.accumulators.len()];
+        for (&(customer, days), (amount, occasions)) in &self.day_amounts {
+            let day = (days[reading] != i64::MIN)
+                .then(|| dates::to_naive_date(days[reading]))
+                .flatten();
+            if let Some(day) = day {
+                purchase_days[customer as usize].push(PurchaseDay {
+                    day,
+                    amount: amount.sum,
+                    occasions: *occasions,
+                });
+            }
+        }
         let mut customers_without_positive_total = 0;
         let mut customers: Vec<CustomerTotals> = Vec::with_capacity(self.accumulators.len());
-        for accumulator in self.accumulators {
+        for (accumulator, purchase_days) in self.accumulators.into_iter().zip(purchase_days) {
             let monetary = accumulator.monetary.sum;
             if !accumulator.purchases
                 || (self.options.policy.cancellations == CancellationPolicy::Net && monetary <= 0.0)
@@ -778,6 +802,7 @@ impl<'o> Aggregator<'o> {
                 recency,
                 frequency: accumulator.frequency,
                 monetary,
+                purchase_days: merged_by_day(purchase_days),
             });
         }
         if customers.is_empty() {
@@ -824,6 +849,23 @@ impl<'o> Aggregator<'o> {
             date_order,
         })
     }
+}
+
+/// Purchase days in date order, one per day: two date texts that are different days under the
+/// reading not chosen can be the same day under the chosen one.
+fn merged_by_day(mut days: Vec<PurchaseDay>) -> Vec<PurchaseDay> {
+    days.sort_by_key(|purchase| purchase.day);
+    let mut merged: Vec<PurchaseDay> = Vec::with_capacity(days.len());
+    for purchase in days {
+        match merged.last_mut() {
+            Some(last) if last.day == purchase.day => {
+                last.amount += purchase.amount;
+                last.occasions += purchase.occasions;
+            }
+            _ => merged.push(purchase),
+        }
+    }
+    merged
 }
 
 /// What [`Aggregator::finish`] hands to the report.

@@ -308,6 +308,20 @@ pub struct CustomerTotals {
     pub recency: u32,
     pub frequency: u32,
     pub monetary: f64,
+    /// What the customer bought on each purchase day, in date order (empty for an aggregated
+    /// RFM table): the history that customer value over time (BG/NBD, cohorts, migration)
+    /// needs. Cancellations are not purchases and are left out under either policy.
+    pub purchase_days: Vec<PurchaseDay>,
+}
+
+/// The kept purchase lines of one customer on one calendar day.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PurchaseDay {
+    pub day: NaiveDate,
+    pub amount: f64,
+    /// Purchase occasions first seen that day (distinct invoices; 1 without an invoice
+    /// column): they sum to [`CustomerTotals::frequency`].
+    pub occasions: u32,
 }
 
 /// The result of a full read: customers sorted by id (numeric ids numerically).

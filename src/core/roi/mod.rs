@@ -1,6 +1,10 @@
-//! A transparent ROI scenario per segment. Every lever is an input the analyst can change; the
-//! defaults are the original project's headline figures (retention +15%, campaign ROI +18%,
-//! cost per conversion -12%).
+//! Campaign ROI per segment. [`campaign`] is the model to use: contacts, cost per contact,
+//! response over a holdout, gross margin and the CLV a retained customer adds.
+//!
+//! What follows here is the first, revenue-only scenario the browser's ROI view still calls
+//! (`scenario`, `RoiAssumptions`). It counts every conversion's whole order value as incremental
+//! revenue with no margin and no response rate, so its ROIs run to thousands of percent; it is
+//! kept only until the view moves to [`campaign`], then goes.
 //!
 //! Model, per cluster c with observed revenue `revenue_c` over the data window:
 //! - retention: revenue at risk = revenue_c x lapsed share; retained = at risk x retention uplift.
@@ -14,7 +18,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::personas::ClusterProfile;
+use crate::core::personas::ClusterProfile;
+
+pub mod campaign;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoiAssumptions {
