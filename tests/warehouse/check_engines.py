@@ -277,6 +277,8 @@ def run_pyspark_refit(work, timer):
 
 
 def main():
+    # Spark's Python workers must be this venv's Python (numpy for pyspark.mllib).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     work = sys.argv[1]
     args = sys.argv[2:]
     big = None

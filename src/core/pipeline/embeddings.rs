@@ -114,9 +114,8 @@ impl<'a> Embeddings<'a> {
     }
 
     /// The Ward tree of `embedding` cut at up to `subclusters` clusters, finer than any k: the
-    /// means that assign a new customer to a Ward cluster ([`ClusterRule::NearestWardSubcluster`]).
-    ///
-    /// [`ClusterRule::NearestWardSubcluster`]: crate::core::warehouse::ClusterRule
+    /// means that assign a new customer to a Ward cluster
+    /// ([`crate::core::warehouse::ClusterRule::NearestWardSubcluster`]).
     pub fn ward_subclusters(
         &self,
         embedding: Embedding,

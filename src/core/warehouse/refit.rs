@@ -111,7 +111,7 @@ if len(sys.argv) > 2:
     assigned.coalesce(1).write.mode("overwrite").csv(sys.argv[2], header=True)
 else:
     assigned.write.mode("overwrite").saveAsTable(TABLE + "_segments")
-print("centres after refitting:", [list(c) for c in fitted.clusterCenters])
+print("centres after refitting:", [[float(v) for v in c] for c in fitted.clusterCenters])
 spark.stop()
 "#,
         variant = model.variant,
