@@ -280,6 +280,8 @@ fn cluster_scores(
             means,
             covariances,
         } => {
+            check_length("mixture weights", means.len(), weights.len())?;
+            check_length("mixture covariances", means.len(), covariances.len())?;
             let mut scores = Vec::new();
             for (component, ((weight, mean), covariance)) in
                 weights.iter().zip(means).zip(covariances).enumerate()
