@@ -2,7 +2,7 @@
 //! benchmarks and files too large for a browser tab.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, IsTerminal, Write};
+use std::io::{BufReader, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -18,12 +18,16 @@ use crate::core::generate::{
 };
 use crate::core::ingest::{
     CancellationPolicy, ColumnMapping, DateOrder, IngestError, IngestOptions, Ingested,
-    QualityReport, Role, read_transactions,
+    QualityReport, Role, SNIFF_BYTES, read_transactions, sniff,
 };
 use crate::core::pipeline::{
-    DEFAULT_SAMPLE_SIZE, PipelineError, PipelineOptions, Progress, run_blocking,
+    DEFAULT_SAMPLE_SIZE, PipelineError, PipelineOptions, Progress, Report, run_blocking,
 };
 use crate::core::rfm::{RfmError, RfmTable};
+use crate::core::warehouse::{
+    Dialect, SegmentModel, WarehouseError, bigquery_ml_script, pyspark_script, rfm_query,
+    score_query,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -48,6 +52,71 @@ pub enum Command {
     Clv(ClvArgs),
     /// Write a synthetic Online-Retail-II-shaped transaction CSV.
     Generate(GenerateArgs),
+    /// Print SQL that runs where the data lives: the RFM query, or a fitted variant's scoring
+    /// query (and KMeans refit scripts for BigQuery ML and PySpark).
+    #[command(subcommand)]
+    Sql(SqlCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SqlCommand {
+    /// The RFM table (scores and segments included) as one query over a transactions table
+    /// whose columns are named as in FILE's header, with the cleaning policy of the flags.
+    Rfm(SqlRfmArgs),
+    /// Fit as `segment` does, then print the chosen variant's model as one SELECT over a table
+    /// (customer_id, recency, frequency, monetary) returning customer_id, cluster, persona.
+    Score(SqlScoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SqlRfmArgs {
+    /// A sample export (CSV, .csv.gz or XLSX) whose header gives the column names, as for `rfm`.
+    pub file: PathBuf,
+    #[arg(long, value_enum)]
+    pub dialect: DialectArg,
+    /// The warehouse table holding the transactions.
+    #[arg(long, default_value = "transactions")]
+    pub table: String,
+    #[command(flatten)]
+    pub ingest: IngestArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SqlScoreArgs {
+    /// Variant(s) to export, comma-separated: KM_PCA, GMM_PCA, AGGLO_PCA, KM_AE, GMM_AE, AGGLO_AE.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub variant: Vec<String>,
+    /// Dialect(s), comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', required = true)]
+    pub dialect: Vec<DialectArg>,
+    /// The warehouse table holding customer_id, recency, frequency, monetary.
+    #[arg(long, default_value = "rfm")]
+    pub table: String,
+    /// Write VARIANT.DIALECT.sql per pair, VARIANT.bigquery_ml.sql and VARIANT.pyspark.py here
+    /// instead of printing the one query asked for.
+    #[arg(long)]
+    pub out_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub segment: SegmentArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DialectArg {
+    Duckdb,
+    Spark,
+    Bigquery,
+    Postgres,
+}
+
+impl From<DialectArg> for Dialect {
+    fn from(dialect: DialectArg) -> Self {
+        match dialect {
+            DialectArg::Duckdb => Dialect::DuckDb,
+            DialectArg::Spark => Dialect::Spark,
+            DialectArg::Bigquery => Dialect::BigQuery,
+            DialectArg::Postgres => Dialect::Postgres,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -205,6 +274,10 @@ pub enum CliError {
     Pipeline(#[from] PipelineError),
     #[error("{0}")]
     Clv(#[from] ClvError),
+    #[error(transparent)]
+    Warehouse(#[from] WarehouseError),
+    #[error("several variants or dialects need --out-dir (one file each)")]
+    ManyQueries,
 }
 
 fn role_names() -> String {
@@ -232,6 +305,8 @@ pub fn run(command: &Command) -> Result<(), CliError> {
         Command::Segment(args) => run_segment(args),
         Command::Clv(args) => run_clv(args),
         Command::Generate(args) => run_generate(args),
+        Command::Sql(SqlCommand::Rfm(args)) => run_sql_rfm(args),
+        Command::Sql(SqlCommand::Score(args)) => run_sql_score(args),
     }
 }
 
@@ -515,7 +590,8 @@ pub fn report_text(report: &QualityReport) -> String {
     text
 }
 
-fn run_segment(args: &SegmentArgs) -> Result<(), CliError> {
+/// Runs the pipeline as `segment` does and writes the --report and --labels files asked for.
+fn segment_report(args: &SegmentArgs) -> Result<Report, CliError> {
     let file = File::open(&args.file).map_err(file_error(&args.file))?;
     let total_bytes = file.metadata().ok().map(|m| m.len());
     let options = PipelineOptions {
@@ -556,6 +632,11 @@ fn run_segment(args: &SegmentArgs) -> Result<(), CliError> {
         let rows: Vec<usize> = (0..report.customers.len()).collect();
         write(path, labels_csv(&report, &rows))?;
     }
+    Ok(report)
+}
+
+fn run_segment(args: &SegmentArgs) -> Result<(), CliError> {
+    let report = segment_report(args)?;
     if let Some(quality) = &report.quality {
         print!("{}", report_text(quality));
     }
@@ -596,6 +677,64 @@ fn run_segment(args: &SegmentArgs) -> Result<(), CliError> {
         .map(|t| format!("{} {:.2} s", t.stage.label(), t.seconds))
         .collect();
     println!("stage times: {}", timings.join(", "));
+    Ok(())
+}
+
+fn run_sql_rfm(args: &SqlRfmArgs) -> Result<(), CliError> {
+    let options = ingest_options(&args.ingest)?;
+    let mut first_bytes = Vec::new();
+    File::open(&args.file)
+        .and_then(|file| file.take(SNIFF_BYTES as u64).read_to_end(&mut first_bytes))
+        .map_err(file_error(&args.file))?;
+    let mapping = sniff(&first_bytes)?.mapping.overridden_by(&options.mapping);
+    println!(
+        "{};",
+        rfm_query(&mapping, &options.policy, args.dialect.into(), &args.table)?
+    );
+    Ok(())
+}
+
+fn run_sql_score(args: &SqlScoreArgs) -> Result<(), CliError> {
+    let single = args.variant.len() == 1 && args.dialect.len() == 1;
+    if args.out_dir.is_none() && !single {
+        return Err(CliError::ManyQueries);
+    }
+    let report = segment_report(&args.segment)?;
+    for variant in &args.variant {
+        let model = SegmentModel::from_report(&report, variant)?;
+        let Some(dir) = &args.out_dir else {
+            println!(
+                "{};",
+                score_query(&model, args.dialect[0].into(), &args.table)?
+            );
+            return Ok(());
+        };
+        std::fs::create_dir_all(dir).map_err(file_error(dir))?;
+        let write = |name: String, text: String| {
+            let path = dir.join(name);
+            std::fs::write(&path, text).map_err(file_error(&path))
+        };
+        for &dialect in &args.dialect {
+            let dialect = Dialect::from(dialect);
+            let query = score_query(&model, dialect, &args.table)?;
+            write(
+                format!("{variant}.{}.sql", dialect.name()),
+                format!("{query};\n"),
+            )?;
+        }
+        let model_name = format!("rfm_studio.{}", variant.to_ascii_lowercase());
+        write(
+            format!("{variant}.bigquery_ml.sql"),
+            bigquery_ml_script(&model, &args.table, &model_name)?,
+        )?;
+        write(
+            format!("{variant}.pyspark.py"),
+            pyspark_script(&model, &args.table)?,
+        )?;
+    }
+    if let Some(dir) = &args.out_dir {
+        eprintln!("wrote the queries to {}", dir.display());
+    }
     Ok(())
 }
 

@@ -21,3 +21,4 @@ pub mod rfm;
 pub mod roi;
 pub mod sampling;
 pub mod tsne;
+pub mod warehouse;

@@ -59,10 +59,25 @@ pub struct GmmFit {
     pub reg_covar: f64,
 }
 
+/// What a fitted mixture needs besides its means to score new rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MixtureShape {
+    pub weights: Array1<f64>,
+    pub covariances: Vec<Array2<f64>>,
+}
+
 impl GmmFit {
+    pub fn shape(&self) -> MixtureShape {
+        MixtureShape {
+            weights: self.weights.clone(),
+            covariances: self.covariances.clone(),
+        }
+    }
+
     pub fn into_clustering(self, x: ArrayView2<f64>) -> Clustering {
         let k = self.means.nrows();
         Clustering {
+            mixture: Some(self.shape()),
             algorithm: Algorithm::Gmm,
             k,
             sizes: cluster_sizes(&self.labels, k),
@@ -299,7 +314,7 @@ fn expectation(x: ArrayView2<f64>, mixture: &Mixture) -> (f64, Array2<f64>) {
 }
 
 /// Lower-triangular L with L Lᵀ = a, or None if `a` is not (numerically) positive definite.
-fn lower_cholesky(a: &Array2<f64>) -> Option<Array2<f64>> {
+pub(crate) fn lower_cholesky(a: &Array2<f64>) -> Option<Array2<f64>> {
     let d = a.nrows();
     let mut l = Array2::zeros((d, d));
     for i in 0..d {

@@ -59,6 +59,7 @@ impl KMeansFit {
             iterations: Some(self.iterations),
             bic: None,
             mean_log_likelihood: None,
+            mixture: None,
         }
     }
 }

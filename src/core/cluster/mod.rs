@@ -13,7 +13,7 @@ use thiserror::Error;
 
 use crate::core::embed::array_serde;
 
-pub use gmm::{GmmConfig, GmmFit, gmm, gmm_from_labels};
+pub use gmm::{GmmConfig, GmmFit, MixtureShape, gmm, gmm_from_labels};
 pub use kmeans::{KMeansConfig, KMeansFit, kmeans, kmeans_from_centres};
 pub use ward::WardTree;
 
@@ -81,6 +81,9 @@ pub struct Clustering {
     pub bic: Option<f64>,
     /// Mean log-likelihood per row, scikit-learn's `score` (mixture only).
     pub mean_log_likelihood: Option<f64>,
+    /// Weights and covariances (mixture only): with the centroids, what scores a new row.
+    #[serde(skip)]
+    pub mixture: Option<MixtureShape>,
 }
 
 /// Clusters `x` into `k` groups with the default settings of each algorithm (KMeans: k-means++
@@ -183,6 +186,7 @@ pub fn cluster_from_sample(
                 labels,
                 bic: Some(fit.bic_for(x.nrows(), mean_log_likelihood)),
                 mean_log_likelihood: Some(mean_log_likelihood),
+                mixture: Some(fit.shape()),
                 centroids: fit.means,
                 iterations: Some(fit.iterations),
             })
@@ -238,5 +242,6 @@ pub fn extend_to_all_rows(
         iterations: partial.iterations,
         bic: None,
         mean_log_likelihood: None,
+        mixture: None,
     })
 }

@@ -420,6 +420,7 @@ impl WardTree {
             iterations: None,
             bic: None,
             mean_log_likelihood: None,
+            mixture: None,
         })
     }
 }

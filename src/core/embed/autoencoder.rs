@@ -123,6 +123,14 @@ struct DenseLayer {
 }
 
 impl Encoder {
+    /// Each dense layer as (weight `d_in x d_out`, bias); a ReLU follows every layer but the
+    /// last. For exporting the encoder (e.g. as SQL arithmetic).
+    pub fn layers(&self) -> impl Iterator<Item = (&Array2<f64>, &[f64])> {
+        self.layers
+            .iter()
+            .map(|layer| (&layer.weight, layer.bias.as_slice()))
+    }
+
     /// Latent coordinates of `x` (rows scaled like the training data).
     pub fn encode(&self, x: ArrayView2<f64>) -> Array2<f64> {
         let last = self.layers.len().saturating_sub(1);

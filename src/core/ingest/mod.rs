@@ -30,7 +30,7 @@ use std::io::{Cursor, Read};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-pub use clean::{MAX_RECORD_BYTES, compare_ids, normalised_customer_id};
+pub use clean::{MAX_RECORD_BYTES, compare_ids, input_kind, normalised_customer_id};
 pub use columns::{ColumnMapping, Role};
 pub use dates::{DateOrder, DateShape, days_from_civil};
 pub use source::{FileFormat, SNIFF_BYTES, TextEncoding};
@@ -128,23 +128,8 @@ pub enum InputKind {
     /// day or splits a day's order into lines, so counting lines would inflate Frequency.
     AmountTransactions,
     /// Already aggregated: customer, recency (days), frequency, monetary; for data that lives
-    /// in a warehouse, aggregated there with the same rules, e.g.
-    ///
-    /// ```sql
-    /// WITH clean AS (
-    ///   SELECT DISTINCT * FROM lines
-    ///   WHERE customer_id IS NOT NULL
-    ///     AND NOT REGEXP_LIKE(invoice, '^C[0-9]+$')  -- cancellations; syntax varies by dialect
-    ///     AND quantity > 0 AND price > 0
-    /// )
-    /// SELECT customer_id,
-    ///        (SELECT MAX(CAST(invoice_date AS DATE)) FROM clean) + 1
-    ///          - MAX(CAST(invoice_date AS DATE)) AS recency,  -- days; syntax varies by dialect
-    ///        COUNT(DISTINCT invoice)             AS frequency,
-    ///        SUM(quantity * price)               AS monetary
-    /// FROM clean
-    /// GROUP BY customer_id;
-    /// ```
+    /// in a warehouse, aggregated there with the same rules by the query
+    /// [`crate::core::warehouse::rfm_query`] writes (`rfm-studio sql rfm`).
     AggregatedRfm,
 }
 

@@ -113,6 +113,18 @@ impl<'a> Embeddings<'a> {
         }
     }
 
+    /// The Ward tree of `embedding` cut at up to `subclusters` clusters, finer than any k: the
+    /// means that assign a new customer to a Ward cluster
+    /// ([`crate::core::warehouse::ClusterRule::NearestWardSubcluster`]).
+    pub fn ward_subclusters(
+        &self,
+        embedding: Embedding,
+        subclusters: usize,
+    ) -> Result<Clustering, ClusterError> {
+        let tree_rows = self.sampled_points(embedding).nrows();
+        self.ward_trees[Self::slot(embedding)].cut(subclusters.min(tree_rows))
+    }
+
     /// Embeds new scaled rows with the already fitted PCA or encoder (no refitting), so a
     /// perturbation test measures the whole chain's sensitivity, not a new model's.
     pub fn reembed(

@@ -56,6 +56,7 @@ use super::ingest::{self, IngestError};
 use super::rfm::{RfmError, RfmTable};
 use super::sampling::CustomerSample;
 use super::tsne::{self, TsneConfig, TsneError};
+use super::warehouse::EmbeddingModels;
 use embeddings::Embeddings;
 use variant::{VariantSpec, evaluate_variant};
 
@@ -265,6 +266,7 @@ pub async fn run(
         published: seed_published_numbers(),
         k_sweep,
         timings: stopwatch.timings,
+        models: EmbeddingModels::new(&scaler, &pca, &fit.encoder),
     })
 }
 

@@ -13,6 +13,7 @@ use crate::core::embed::autoencoder::EpochReport;
 use crate::core::evaluate::{FeatureStatistics, Interpretability, SilhouetteSummary};
 use crate::core::ingest::QualityReport;
 use crate::core::rfm::CustomerRfm;
+use crate::core::warehouse::{ClusterRule, EmbeddingModels};
 
 /// R, F, M in the column order of every feature matrix.
 pub const FEATURES: [&str; 3] = ["recency", "frequency", "monetary"];
@@ -191,6 +192,8 @@ pub struct Variant {
     pub algorithm: Algorithm,
     pub embedding: Embedding,
     pub labels: Vec<usize>,
+    /// How the fit assigns a customer it has not seen (for the warehouse hand-off).
+    pub rule: ClusterRule,
     pub sizes: Vec<usize>,
     /// Silhouette in the variant's own 2-D embedding: the number the seed reported. Over the
     /// run's sample (see [`Report::sample`]); its `standard_error` is 0 when that is everyone.
@@ -317,6 +320,10 @@ pub struct Report {
     pub published: PublishedNumbers,
     pub k_sweep: Vec<KSweepPoint>,
     pub timings: Vec<StageTiming>,
+    /// The fitted scaler, PCA and encoder: with a variant's rule, its [`SegmentModel`].
+    ///
+    /// [`SegmentModel`]: crate::core::warehouse::SegmentModel
+    pub models: EmbeddingModels,
 }
 
 impl Report {

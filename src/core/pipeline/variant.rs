@@ -17,6 +17,7 @@ use super::options::PipelineOptions;
 use super::report::{Embedding, FEATURES, Robustness, Variant, VariantId};
 use crate::core::cluster::{self, Algorithm, Clustering};
 use crate::core::evaluate::{self, SilhouetteSummary, SortedFeatures};
+use crate::core::warehouse::{ClusterRule, WARD_SUBCLUSTERS};
 
 pub(super) struct VariantSpec {
     pub algorithm: Algorithm,
@@ -39,6 +40,14 @@ pub(super) fn evaluate_variant(
     options: &PipelineOptions,
 ) -> Result<Variant, PipelineError> {
     let points = embeddings.points(spec.embedding);
+    let rule = match spec.algorithm {
+        Algorithm::Ward => ClusterRule::ward(
+            &clustering,
+            &embeddings.ward_subclusters(spec.embedding, WARD_SUBCLUSTERS)?,
+            &embeddings.sample.rows,
+        ),
+        Algorithm::KMeans | Algorithm::Gmm => ClusterRule::of(&clustering),
+    };
     let labels = clustering.labels;
     let sample = embeddings.sample;
     let sampled_points = embeddings.sampled_points(spec.embedding);
@@ -119,6 +128,7 @@ pub(super) fn evaluate_variant(
         interpretability,
         statistics,
         labels,
+        rule,
         score: 0.0,
     })
 }

@@ -1,0 +1,184 @@
+//! A fitted variant as plain numbers: the scaler, the projection (PCA or the encoder's layers)
+//! and the rule that assigns a new customer to a cluster. Small (a few hundred numbers), so the
+//! report carries it and the browser can compile SQL from a report alone.
+
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use super::WarehouseError;
+use crate::core::cluster::Clustering;
+use crate::core::embed::autoencoder::Encoder;
+use crate::core::embed::{Pca, Scaler, Scaling};
+use crate::core::personas::{cluster_profiles, personas};
+use crate::core::pipeline::{Embedding, Report};
+
+/// A fitted [`Scaler`]: `z = (f(x) - mean) / scale`, `f` the identity or `log1p`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScalerParams {
+    pub scaling: Scaling,
+    pub mean: Vec<f64>,
+    pub scale: Vec<f64>,
+}
+
+impl From<&Scaler> for ScalerParams {
+    fn from(scaler: &Scaler) -> Self {
+        ScalerParams {
+            scaling: scaler.scaling(),
+            mean: scaler.mean().to_vec(),
+            scale: scaler.scale().to_vec(),
+        }
+    }
+}
+
+/// Scaled features to the 2-D embedding the clusters live in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Projection {
+    /// `e_j = sum_i (z_i - mean_i) components[j][i]`.
+    Pca {
+        mean: Vec<f64>,
+        components: Vec<Vec<f64>>,
+    },
+    /// Dense layers with ReLU between them.
+    Encoder(Encoder),
+}
+
+/// The run's fitted scaler and embeddings, shared by its six variants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmbeddingModels {
+    pub scaler: ScalerParams,
+    pub pca: Projection,
+    pub autoencoder: Projection,
+}
+
+impl EmbeddingModels {
+    pub fn new(scaler: &Scaler, pca: &Pca, encoder: &Encoder) -> Self {
+        EmbeddingModels {
+            scaler: scaler.into(),
+            pca: Projection::Pca {
+                mean: pca.mean().to_vec(),
+                components: rows(pca.components()),
+            },
+            autoencoder: Projection::Encoder(encoder.clone()),
+        }
+    }
+
+    pub fn projection(&self, embedding: Embedding) -> &Projection {
+        match embedding {
+            Embedding::Pca => &self.pca,
+            Embedding::Autoencoder => &self.autoencoder,
+        }
+    }
+}
+
+/// Sub-clusters of the Ward tree whose means assign a new customer (see
+/// [`ClusterRule::NearestWardSubcluster`]): 64 moved 0.5% of AGGLO_PCA's customers on the seed
+/// preset, 8 moved 1.7% and 128 0.2%, for twice the query.
+pub const WARD_SUBCLUSTERS: usize = 64;
+
+/// How a fitted clustering assigns a customer it has not seen (ties to the lowest cluster).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClusterRule {
+    /// KMeans: the nearest centroid.
+    NearestCentroid { centroids: Vec<Vec<f64>> },
+    /// Ward: the tree cut finer, at [`WARD_SUBCLUSTERS`] clusters, each inside one of the k
+    /// clusters; a customer joins the nearest of those sub-cluster means and takes its cluster.
+    /// A tree's clusters are no Voronoi cells (on the seed preset, nearest of the k means moves
+    /// 4.3% of AGGLO_PCA's own customers); the finer cut follows their borders.
+    NearestWardSubcluster {
+        /// The k cluster means (for refitting in an engine).
+        centroids: Vec<Vec<f64>>,
+        subcluster_centroids: Vec<Vec<f64>>,
+        /// The cluster (0..k) of each sub-cluster.
+        subcluster_clusters: Vec<usize>,
+    },
+    /// Mixture: the most probable component, `argmax log w + log N(x; mean, covariance)`.
+    MostProbableComponent {
+        weights: Vec<f64>,
+        means: Vec<Vec<f64>>,
+        covariances: Vec<Vec<Vec<f64>>>,
+    },
+}
+
+impl ClusterRule {
+    /// The rule of a KMeans or mixture clustering; Ward's needs its tree
+    /// ([`ClusterRule::ward`]).
+    pub fn of(clustering: &Clustering) -> ClusterRule {
+        let centroids = rows(&clustering.centroids);
+        match &clustering.mixture {
+            Some(mixture) => ClusterRule::MostProbableComponent {
+                weights: mixture.weights.to_vec(),
+                means: centroids,
+                covariances: mixture.covariances.iter().map(rows).collect(),
+            },
+            None => ClusterRule::NearestCentroid { centroids },
+        }
+    }
+
+    /// Ward's rule from the clustering of every customer and a finer cut of the same tree;
+    /// `tree_rows[i]` is the customer of the tree's row i (the sample's rows).
+    pub fn ward(clustering: &Clustering, finer: &Clustering, tree_rows: &[usize]) -> ClusterRule {
+        let mut subcluster_clusters = vec![0; finer.k];
+        for (row, &subcluster) in finer.labels.iter().enumerate() {
+            subcluster_clusters[subcluster] = clustering.labels[tree_rows[row]];
+        }
+        ClusterRule::NearestWardSubcluster {
+            centroids: rows(&clustering.centroids),
+            subcluster_centroids: rows(&finer.centroids),
+            subcluster_clusters,
+        }
+    }
+
+    pub fn clusters(&self) -> usize {
+        self.centres().len()
+    }
+
+    /// One point per cluster in the embedding: centroids, or the mixture's means.
+    pub fn centres(&self) -> &[Vec<f64>] {
+        match self {
+            ClusterRule::NearestCentroid { centroids }
+            | ClusterRule::NearestWardSubcluster { centroids, .. } => centroids,
+            ClusterRule::MostProbableComponent { means, .. } => means,
+        }
+    }
+}
+
+/// Everything that assigns a raw (recency, frequency, monetary) row to a segment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentModel {
+    /// The variant's name (KM_PCA, GMM_AE, ...).
+    pub variant: String,
+    pub scaler: ScalerParams,
+    pub projection: Projection,
+    pub rule: ClusterRule,
+    /// The persona name of each cluster, as the studio shows it.
+    pub personas: Vec<String>,
+}
+
+impl SegmentModel {
+    /// The model of the report's variant named `variant`.
+    pub fn from_report(report: &Report, variant: &str) -> Result<SegmentModel, WarehouseError> {
+        let chosen = report
+            .variants
+            .iter()
+            .find(|candidate| candidate.name == variant)
+            .ok_or_else(|| WarehouseError::UnknownVariant(variant.to_owned()))?;
+        let k = chosen.rule.clusters();
+        let profiles = cluster_profiles(report.features().view(), &chosen.labels, k);
+        Ok(SegmentModel {
+            variant: chosen.name.clone(),
+            scaler: report.models.scaler.clone(),
+            projection: report.models.projection(chosen.embedding).clone(),
+            rule: chosen.rule.clone(),
+            personas: personas(&profiles)
+                .into_iter()
+                .map(|persona| persona.name)
+                .collect(),
+        })
+    }
+}
+
+fn rows(matrix: &Array2<f64>) -> Vec<Vec<f64>> {
+    matrix.rows().into_iter().map(|row| row.to_vec()).collect()
+}
