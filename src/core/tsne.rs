@@ -13,6 +13,9 @@
 //!
 //! sklearn computes the optimisation in float32; we use f64 throughout, so embeddings agree in
 //! quality (trustworthiness, KL divergence), not coordinate for coordinate.
+//!
+//! Over 400 lines because it is one algorithm step for step (affinities, quadtree, gradient,
+//! optimiser share private types), and a seventh of the file is its tests.
 
 use super::embed::pca::{Pca, PcaError};
 use super::finite;

@@ -22,6 +22,9 @@
 //!   (matmul, mean) may sum in a driver-dependent order, so results agree only up to float
 //!   rounding, which training can amplify; the embedding is reproducible in distribution
 //!   (silhouette, cluster structure), not bit for bit.
+//!
+//! Over 400 lines because the model, its training loop and its seeded initialisation must agree
+//! on one layer layout, kept in one place.
 
 use burn::module::{Module, Param};
 use burn::nn::Linear;
