@@ -19,9 +19,6 @@ const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
   "--no-first-run",
-  // WebGL through SwiftShader, as a machine without a GPU still offers it: the map's WebGL
-  // scatter is drawn (and checked) rather than replaced by plotly's "WebGL is not supported".
-  "--enable-unsafe-swiftshader",
 ];
 
 /**

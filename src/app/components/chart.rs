@@ -135,21 +135,3 @@ pub fn base_layout(title: &str, dark: bool) -> plotly::Layout {
                 .bottom(50),
         )
 }
-
-/// Whether this browser can draw WebGL charts (plotly's `scattergl`); without it plotly shows a
-/// notice instead of the chart, so scatter plots fall back to SVG. Asked once per page.
-pub fn webgl_available() -> bool {
-    thread_local! {
-        static AVAILABLE: bool = {
-            let canvas = document().create_element("canvas").ok();
-            canvas.is_some_and(|canvas| {
-                js_sys::Reflect::get(&canvas, &"getContext".into())
-                    .ok()
-                    .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-                    .and_then(|get_context| get_context.call1(&canvas, &"webgl".into()).ok())
-                    .is_some_and(|context| !context.is_null())
-            })
-        };
-    }
-    AVAILABLE.with(|available| *available)
-}

@@ -8,7 +8,7 @@ mod run_options;
 mod slider;
 mod table;
 
-pub use chart::{Chart, base_layout, cluster_colour, webgl_available};
+pub use chart::{Chart, base_layout, cluster_colour};
 pub use choice::{Choice, ChoiceSelect};
 pub use kpi::Kpi;
 pub use run_options::RunOptions;

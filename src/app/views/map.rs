@@ -5,9 +5,7 @@ use leptos::prelude::*;
 use plotly::common::{HoverInfo, Marker, Mode};
 use plotly::{Plot, Scatter};
 
-use crate::app::components::{
-    Chart, Choice, ChoiceSelect, base_layout, cluster_colour, webgl_available,
-};
+use crate::app::components::{Chart, Choice, ChoiceSelect, base_layout, cluster_colour};
 use crate::app::segmentation::DashboardContext;
 use crate::core::pipeline::Report;
 
@@ -61,7 +59,10 @@ pub fn Map() -> impl IntoView {
             if let Some(s) = s {
                 let report = &s.report;
                 // The map shows the run's sample: the t-SNE was computed on it, and a chart of
-                // a million points would freeze the page.
+                // a million points would freeze the page. SVG, not WebGL: plotly's WebGL scatter
+                // shows a notice instead of the chart where its WebGL setup fails (seen in
+                // headless Chromium even with SwiftShader's WebGL), and a sample of the default
+                // 5,000 customers draws quickly as SVG.
                 for c in 0..s.k {
                     let rows: Vec<usize> = visible
                         .iter()
@@ -87,7 +88,6 @@ pub fn Map() -> impl IntoView {
                         .unzip();
                     plot.add_trace(
                         Scatter::new(xs, ys)
-                            .web_gl_mode(webgl_available())
                             .mode(Mode::Markers)
                             .name(s.cluster_name(c))
                             .marker(Marker::new().color(cluster_colour(c)).size(5).opacity(0.75))
