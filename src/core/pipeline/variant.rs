@@ -105,7 +105,7 @@ pub(super) fn evaluate_variant(
     }
 
     let interpretability = evaluate::interpretability(raw.view(), &FEATURES, &labels)?;
-    let statistics = evaluate::feature_statistics(raw.view(), &FEATURES, &labels, 0.05)?;
+    let tests = evaluate::feature_statistics(raw.view(), &FEATURES, &labels, 0.05)?;
     Ok(Variant {
         name: spec.name(),
         algorithm: spec.algorithm,
@@ -122,7 +122,8 @@ pub(super) fn evaluate_variant(
             ablation,
         },
         interpretability,
-        statistics,
+        statistics: tests.tested,
+        statistics_skipped: tests.skipped,
         labels,
         score: 0.0,
     })
