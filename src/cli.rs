@@ -522,6 +522,31 @@ pub fn report_text(report: &QualityReport) -> String {
         "input: {:?}, {:?}, delimiter {delimiter}, {:?}\n",
         report.format, report.encoding, report.input_kind
     );
+    if let Some(at) = &report.header_found_at {
+        text += &format!("header found at {at} (rows above it skipped)\n");
+    }
+    for sheet in &report.skipped_sheets {
+        text += &format!(
+            "sheet \"{}\" skipped: its first row is not the header ({})\n",
+            sheet.name, sheet.first_row
+        );
+    }
+    for number in &report.number_formats {
+        let mut how = number
+            .evidence
+            .clone()
+            .unwrap_or_else(|| "whole numbers".into());
+        if number.ambiguous {
+            how = format!("AMBIGUOUS: {how}");
+        }
+        if let Some(contradicted) = &number.contradicted {
+            how += &format!("; contradicted at {contradicted}");
+        }
+        text += &format!(
+            "numbers in \"{}\": {:?} decimal separator ({how})\n",
+            number.column, number.decimal
+        );
+    }
     text += &format!(
         "rows read: {}\nrows kept: {}\n",
         report.rows_read, report.rows_kept

@@ -248,7 +248,9 @@ fn assert_pairwise(what: &str, ours: &PairwiseTest, reference: &Value) {
 /// Compares `feature_statistics` with a list of `statistics()` blocks of the fixture.
 fn assert_statistics(what: &str, points: &Array2<f64>, labels: &[usize], reference: &Value) {
     let names = ["recency", "frequency", "monetary"];
-    let ours = feature_statistics(points.view(), &names, labels, 0.05).unwrap();
+    let ours = feature_statistics(points.view(), &names, labels, 0.05)
+        .unwrap()
+        .tested;
     for (stats, theirs) in ours.iter().zip(reference.as_array().unwrap()) {
         let tag = format!("{what} {}", stats.feature);
         let anova = &theirs["anova"];
@@ -330,6 +332,57 @@ fn unequal_variance_tests_refuse_a_singleton_cluster() {
     ));
     assert!(evaluate::games_howell(column, &set.labels, 0.05).is_err());
     assert!(evaluate::tukey_hsd(column, &set.labels, 0.05).is_ok());
+}
+
+/// scipy's `f_oneway` answers NaN for a constant feature and infinity for one that is constant
+/// inside each cluster (with a warning); the report skips such a feature with a note instead,
+/// and the other features keep their reference results.
+#[test]
+fn a_feature_without_within_cluster_spread_is_skipped_with_a_note() {
+    let set = synthetic_sets()
+        .into_iter()
+        .find(|s| s.name == "rfm_like5")
+        .unwrap();
+    let mut points = set.points.clone();
+    // Frequency: every customer bought once at 2.55 (a sum of equal values need not divide
+    // back exactly); monetary: one value per cluster.
+    points.column_mut(1).fill(2.55);
+    for (row, &label) in set.labels.iter().enumerate() {
+        points[[row, 2]] = 10.0 * label as f64;
+    }
+    let names = ["recency", "frequency", "monetary"];
+    let tests = feature_statistics(points.view(), &names, &set.labels, 0.05).unwrap();
+    let tested: Vec<&str> = tests.tested.iter().map(|f| f.feature.as_str()).collect();
+    assert_eq!(tested, ["recency"]);
+    let skipped: Vec<(&str, &str)> = tests
+        .skipped
+        .iter()
+        .map(|s| (s.feature.as_str(), s.note.as_str()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            (
+                "frequency",
+                "frequency is 2.55 for every customer, so the clusters cannot differ in it; \
+                 ANOVA and Tukey HSD skipped"
+            ),
+            (
+                "monetary",
+                "monetary takes a single value inside each cluster (no within-cluster variance), \
+                 so the clusters separate it completely and F is infinite; ANOVA and Tukey HSD \
+                 skipped"
+            ),
+        ]
+    );
+    let reference = &set.reference["statistics"];
+    // Only recency is tested, so it is the one compared with the reference's first block.
+    assert_statistics("beside skipped features", &points, &set.labels, reference);
+    let etas = evaluate::interpretability(points.view(), &names, &set.labels).unwrap();
+    let eta: Vec<f64> = etas.eta_squared.iter().map(|e| e.eta_squared).collect();
+    let recency_eta = reference[0]["anova"]["eta_squared"].as_f64().unwrap();
+    assert_close("recency eta^2", eta[0], recency_eta, 0.0);
+    assert_eq!(eta[1..], [0.0, 1.0]);
 }
 
 #[test]

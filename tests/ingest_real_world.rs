@@ -103,7 +103,7 @@ fn bad_lines_are_dropped_and_counted_with_their_line_numbers() {
             "line 4: column \"InvoiceDate\" holds \"\", which is not a date (expected YYYY-MM-DD [HH:MM[:SS]], M/D/YYYY H:MM, D/M/YYYY H:MM, D Mon YYYY or YYYYMMDD)",
             "line 7: 9 fields, but the header has 8",
             "line 9: column \"Quantity\" holds \"twelve\", which is not a number",
-            "line 10: quantity x price (1e200 x 1e200) is too large to add up",
+            "line 10: the amount 1e200 x 1e200 is larger than 1e15, too large to be a purchase",
             "line 12: 3 fields, but the header has 8",
         ]
     );
@@ -153,7 +153,7 @@ fn strict_mode_refuses_at_the_first_bad_line_with_its_message() {
         read_bytes(overflow.as_bytes(), &strict())
             .unwrap_err()
             .to_string(),
-        "line 2: quantity x price (1e200 x 1e200) is too large to add up"
+        "line 2: the amount 1e200 x 1e200 is larger than 1e15, too large to be a purchase"
     );
 }
 

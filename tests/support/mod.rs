@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod cluster;
+pub mod xlsx;
 
 use std::path::PathBuf;
 

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::EvaluateError;
 use super::groups::{Groups, check_finite, check_lengths};
-use super::statistics::one_way_anova;
+use super::statistics::{is_constant, one_way_anova};
 
 /// scikit-learn's `FEATURE_THRESHOLD`: values closer than this are not split apart.
 const FEATURE_THRESHOLD: f64 = 1e-7;
@@ -112,9 +112,17 @@ pub fn interpretability_sorted(
         .into_iter()
         .zip(feature_names)
         .map(|(column, name)| {
+            // A constant feature explains none of the clusters; one without spread inside any
+            // cluster (but between them) is all between-cluster variance.
+            let eta_squared = match one_way_anova(column, labels) {
+                _ if is_constant(column) => 0.0,
+                Ok(anova) => anova.eta_squared,
+                Err(EvaluateError::ZeroWithinVariance { .. }) => 1.0,
+                Err(other) => return Err(other),
+            };
             Ok(FeatureEta {
                 feature: (*name).to_owned(),
-                eta_squared: one_way_anova(column, labels)?.eta_squared,
+                eta_squared,
             })
         })
         .collect::<Result<Vec<_>, EvaluateError>>()?;

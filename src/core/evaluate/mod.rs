@@ -24,8 +24,9 @@ pub use metrics::{
     silhouette_summary,
 };
 pub use statistics::{
-    Anova, FeatureStatistics, GroupSummary, PairComparison, PairwiseMethod, PairwiseTest,
-    WelchAnova, feature_statistics, games_howell, one_way_anova, tukey_hsd, welch_anova,
+    Anova, FeatureStatistics, FeatureTests, GroupSummary, PairComparison, PairwiseMethod,
+    PairwiseTest, SkippedFeature, WelchAnova, feature_statistics, games_howell, one_way_anova,
+    tukey_hsd, welch_anova,
 };
 pub use studentized_range::StudentizedRange;
 

@@ -356,44 +356,96 @@ fn compare(
     }
 }
 
+/// A feature whose ANOVA and Tukey HSD are undefined, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkippedFeature {
+    pub feature: String,
+    pub note: String,
+}
+
+/// The tests of every feature: those that could be computed and those skipped with a note.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureTests {
+    pub tested: Vec<FeatureStatistics>,
+    pub skipped: Vec<SkippedFeature>,
+}
+
 /// ANOVA, Tukey HSD and, where defined, Welch and Games-Howell for every column of `points`.
+///
+/// A feature with no spread inside any cluster (every customer bought once, every line on one
+/// day) has no within-cluster variance, so F is 0/0 (constant feature) or x/0 (each cluster
+/// holds a single value); scipy answers NaN or infinity. Such a feature is skipped with a note
+/// instead of failing the whole run or putting a non-number into the report.
 pub fn feature_statistics(
     points: ArrayView2<f64>,
     feature_names: &[&str],
     labels: &[usize],
     alpha: f64,
-) -> Result<Vec<FeatureStatistics>, EvaluateError> {
+) -> Result<FeatureTests, EvaluateError> {
     check_lengths(
         "feature names vs columns",
         feature_names.len(),
         points.ncols(),
     )?;
-    points
-        .columns()
-        .into_iter()
-        .zip(feature_names)
-        .map(|(column, name)| {
-            let (_, groups) = summarise(column, labels)?;
-            let anova = anova_from(&groups)?;
-            let tukey = tukey_from(&groups, alpha)?;
-            let unequal = welch_from(&groups)
-                .and_then(|welch| Ok((welch, games_howell_from(&groups, alpha)?)));
-            let (welch, games_howell, unequal_variance_skipped) = match unequal {
-                Ok((welch, gh)) => (Some(welch), Some(gh), None),
-                Err(reason @ EvaluateError::UnequalVarianceUndefined { .. }) => {
-                    (None, None, Some(reason.to_string()))
-                }
-                Err(other) => return Err(other),
-            };
-            Ok(FeatureStatistics {
-                feature: (*name).to_owned(),
-                groups,
-                anova,
-                tukey,
-                welch,
-                games_howell,
-                unequal_variance_skipped,
-            })
-        })
-        .collect()
+    let mut tests = FeatureTests {
+        tested: Vec::new(),
+        skipped: Vec::new(),
+    };
+    for (column, name) in points.columns().into_iter().zip(feature_names) {
+        let (_, groups) = summarise(column, labels)?;
+        // Tested on the values, not the means: the mean of n copies of 2.55 need not be 2.55.
+        let constant = is_constant(column);
+        let anova = match anova_from(&groups) {
+            Ok(anova) if !constant => anova,
+            Ok(_) | Err(EvaluateError::ZeroWithinVariance { .. }) => {
+                tests.skipped.push(SkippedFeature {
+                    feature: (*name).to_owned(),
+                    note: no_spread_note(name, column, constant),
+                });
+                continue;
+            }
+            Err(other) => return Err(other),
+        };
+        let tukey = tukey_from(&groups, alpha)?;
+        let unequal =
+            welch_from(&groups).and_then(|welch| Ok((welch, games_howell_from(&groups, alpha)?)));
+        let (welch, games_howell, unequal_variance_skipped) = match unequal {
+            Ok((welch, gh)) => (Some(welch), Some(gh), None),
+            Err(reason @ EvaluateError::UnequalVarianceUndefined { .. }) => {
+                (None, None, Some(reason.to_string()))
+            }
+            Err(other) => return Err(other),
+        };
+        tests.tested.push(FeatureStatistics {
+            feature: (*name).to_owned(),
+            groups,
+            anova,
+            tukey,
+            welch,
+            games_howell,
+            unequal_variance_skipped,
+        });
+    }
+    Ok(tests)
+}
+
+/// Why a feature without within-cluster spread has no ANOVA or Tukey HSD.
+fn no_spread_note(name: &str, column: ArrayView1<f64>, constant: bool) -> String {
+    if constant {
+        format!(
+            "{name} is {} for every customer, so the clusters cannot differ in it; ANOVA \
+             and Tukey HSD skipped",
+            column[0]
+        )
+    } else {
+        format!(
+            "{name} takes a single value inside each cluster (no within-cluster variance), so \
+             the clusters separate it completely and F is infinite; ANOVA and Tukey HSD skipped"
+        )
+    }
+}
+
+/// Whether every value equals the first (true for no values).
+pub(super) fn is_constant(column: ArrayView1<f64>) -> bool {
+    column.iter().all(|&x| Some(&x) == column.first())
 }

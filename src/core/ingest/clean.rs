@@ -8,6 +8,7 @@ use foldhash::quality::FixedState;
 
 use super::columns::{ColumnMapping, Role, find_column};
 use super::dates::{self, DAY_FIRST, DateOrder, DateShape, MONTH_FIRST, ParsedDate};
+use super::numbers::{NumberColumns, NumberFormatReport};
 use super::source::Location;
 use super::{
     CANCELLATION_RULE, CancellationPolicy, CancellationReport, CleaningRule, CustomerTotals,
@@ -18,6 +19,11 @@ use super::{
 /// A record longer than this is refused: it is almost always an unclosed quote that swallowed
 /// the rest of the file, and refusing it bounds memory.
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
+
+/// The largest line amount (or aggregated monetary) read: far beyond any purchase in any
+/// currency, and small enough that sums and squares over millions of lines stay finite, so
+/// every variance, distance and statistic downstream is a number.
+pub const MAX_LINE_AMOUNT: f64 = 1e15;
 
 /// Column positions of the roles the pipeline reads.
 pub struct Columns {
@@ -195,7 +201,7 @@ pub struct Aggregator<'o> {
     options: &'o IngestOptions,
     kind: InputKind,
     columns: Columns,
-    decimal_comma: bool,
+    numbers: NumberColumns,
     non_product_codes: HashSet<Vec<u8>, FixedState>,
     rows_read: u64,
     rows_kept: u64,
@@ -223,12 +229,21 @@ pub struct Aggregator<'o> {
 }
 
 impl<'o> Aggregator<'o> {
-    pub fn new(
+    /// `ahead` are the first data rows (with where each was read), from which each number
+    /// column's decimal separator is decided; they are added afterwards like any other.
+    pub fn new<'r>(
         options: &'o IngestOptions,
         kind: InputKind,
         columns: Columns,
         delimiter: u8,
+        ahead: impl Iterator<Item = (&'r ByteRecord, String)> + Clone,
     ) -> Self {
+        let number_columns: Vec<usize> = [columns.quantity, columns.price, columns.amount]
+            .into_iter()
+            .flatten()
+            .chain(columns.rfm.into_iter().flatten())
+            .collect();
+        let numbers = NumberColumns::decide(&columns.names, &number_columns, ahead, delimiter);
         let policy = &options.policy;
         let mut rules = vec![CleaningRule::MissingCustomerId];
         if kind == InputKind::AggregatedRfm {
@@ -259,7 +274,7 @@ impl<'o> Aggregator<'o> {
             options,
             kind,
             columns,
-            decimal_comma: delimiter != b',',
+            numbers,
             non_product_codes,
             rows_read: 0,
             rows_kept: 0,
@@ -395,22 +410,24 @@ impl<'o> Aggregator<'o> {
         let (amount, price) = match (self.kind, self.columns.amount, self.columns.price, quantity) {
             (InputKind::AmountTransactions, Some(column), _, _) => {
                 let amount = self.number(record, column, at)?;
+                check_amount(amount, || text_of(record, column), at)?;
                 (amount, if is_cancellation { -amount } else { amount })
             }
             (_, _, Some(column), Some(quantity)) => {
                 let price = self.number(record, column, at)?;
                 let amount = quantity * price;
-                if !amount.is_finite() {
-                    let text = |column: Option<usize>| {
-                        let field = column.map_or(&b""[..], |column| &record[column]);
-                        String::from_utf8_lossy(field.trim_ascii()).into_owned()
-                    };
-                    return Err(IngestError::AmountTooLarge {
-                        at: at().to_string(),
-                        quantity: text(self.columns.quantity),
-                        price: text(Some(column)),
-                    });
-                }
+                check_amount(
+                    amount,
+                    || {
+                        let quantity = self.columns.quantity.map(|q| text_of(record, q));
+                        format!(
+                            "{} x {}",
+                            quantity.unwrap_or_default(),
+                            text_of(record, column)
+                        )
+                    },
+                    at,
+                )?;
                 (amount, price)
             }
             _ => return Err(IngestError::Internal("value columns missing")),
@@ -526,7 +543,9 @@ impl<'o> Aggregator<'o> {
         };
         let recency = self.whole_number(record, recency, at)?;
         let frequency = self.whole_number(record, frequency, at)?;
+        let monetary_text = || text_of(record, monetary);
         let monetary = self.number(record, monetary, at)?;
+        check_amount(monetary, monetary_text, at)?;
         if !self.seen_lines.insert(self.fingerprint(record)) {
             self.remove(CleaningRule::Duplicate);
             return Ok(());
@@ -577,13 +596,14 @@ impl<'o> Aggregator<'o> {
     }
 
     fn number(
-        &self,
+        &mut self,
         record: &ByteRecord,
         column: usize,
         at: &dyn Fn() -> Location,
     ) -> Result<f64, IngestError> {
         let text = record[column].trim_ascii();
-        parse_number(text, self.decimal_comma).ok_or_else(|| IngestError::BadNumber {
+        let parsed = self.numbers.parse(column, text, &|| at().to_string());
+        parsed.ok_or_else(|| IngestError::BadNumber {
             at: at().to_string(),
             column: self.columns.names[column].clone(),
             value: String::from_utf8_lossy(text).into_owned(),
@@ -591,7 +611,7 @@ impl<'o> Aggregator<'o> {
     }
 
     fn whole_number(
-        &self,
+        &mut self,
         record: &ByteRecord,
         column: usize,
         at: &dyn Fn() -> Location,
@@ -830,6 +850,7 @@ impl<'o> Aggregator<'o> {
             rows_kept: self.rows_kept,
             removed,
             unreadable: self.unreadable,
+            number_formats: self.numbers.into_reports(),
             cancellations: self.cancellations,
             invoices: if self.columns.invoice.is_some() {
                 self.invoices.len()
@@ -868,9 +889,32 @@ fn merged_by_day(mut days: Vec<PurchaseDay>) -> Vec<PurchaseDay> {
     merged
 }
 
+/// Refuses an amount beyond [`MAX_LINE_AMOUNT`] (or not finite); `written` is how the line
+/// spells it.
+fn check_amount(
+    amount: f64,
+    written: impl FnOnce() -> String,
+    at: &dyn Fn() -> Location,
+) -> Result<(), IngestError> {
+    if amount.abs() <= MAX_LINE_AMOUNT {
+        return Ok(());
+    }
+    Err(IngestError::AmountTooLarge {
+        at: at().to_string(),
+        amount: written(),
+        limit: MAX_LINE_AMOUNT,
+    })
+}
+
+/// A field's text, trimmed, for a message.
+fn text_of(record: &ByteRecord, column: usize) -> String {
+    String::from_utf8_lossy(record[column].trim_ascii()).into_owned()
+}
+
 /// What [`Aggregator::finish`] hands to the report.
 pub struct Aggregated {
     pub kind: InputKind,
+    pub number_formats: Vec<NumberFormatReport>,
     pub customers: Vec<CustomerTotals>,
     pub rows_read: u64,
     pub rows_kept: u64,
@@ -911,60 +955,6 @@ pub fn normalised_customer_id(field: &[u8]) -> Option<&[u8]> {
     (!placeholder).then_some(id)
 }
 
-/// A finite decimal number, with or without a currency symbol (`£2.55`, `2.55 €`, `-$3`); with
-/// a delimiter other than comma, `2,55` is read as 2.55.
-pub fn parse_number(text: &[u8], decimal_comma: bool) -> Option<f64> {
-    let parsed = plain_number(text, decimal_comma)
-        .or_else(|| plain_number(&without_currency(text)?, decimal_comma))?;
-    parsed.is_finite().then_some(parsed)
-}
-
-/// Currency symbols in UTF-8, then in Windows-1252 (a lone byte that is invalid UTF-8, so the
-/// two forms never match the same text): £, $, €, ¥.
-const CURRENCY_SYMBOLS: [&[u8]; 7] = [
-    "£".as_bytes(),
-    b"$",
-    "€".as_bytes(),
-    "¥".as_bytes(),
-    b"\xA3",
-    b"\x80",
-    b"\xA5",
-];
-
-/// The number with a leading or trailing currency symbol (and the space after or before it)
-/// removed, the sign kept; `None` when there is no symbol.
-fn without_currency(text: &[u8]) -> Option<Vec<u8>> {
-    let (sign, body) = match text {
-        [sign @ (b'-' | b'+'), body @ ..] => (Some(*sign), body.trim_ascii_start()),
-        _ => (None, text),
-    };
-    let number = CURRENCY_SYMBOLS.iter().find_map(|symbol| {
-        body.strip_prefix(*symbol)
-            .or_else(|| body.strip_suffix(*symbol))
-    })?;
-    Some(
-        sign.into_iter()
-            .chain(number.trim_ascii().iter().copied())
-            .collect(),
-    )
-}
-
-fn plain_number(text: &[u8], decimal_comma: bool) -> Option<f64> {
-    std::str::from_utf8(text)
-        .ok()?
-        .parse::<f64>()
-        .ok()
-        .or_else(|| {
-            let comma = text.iter().position(|&b| b == b',')?;
-            if !decimal_comma || text.contains(&b'.') || text[comma + 1..].contains(&b',') {
-                return None;
-            }
-            let mut dotted = text.to_vec();
-            dotted[comma] = b'.';
-            std::str::from_utf8(&dotted).ok()?.parse::<f64>().ok()
-        })
-}
-
 /// Numeric ids in numeric order (what pandas' groupby on a numeric id column gives), numeric
 /// before text, text in byte order.
 pub fn compare_ids(a: &str, b: &str) -> std::cmp::Ordering {
@@ -998,37 +988,6 @@ mod tests {
             );
         }
         assert_eq!(normalised_customer_id(b"00"), Some(&b"00"[..]));
-    }
-
-    #[test]
-    fn numbers_with_decimal_comma_only_when_comma_is_not_the_delimiter() {
-        assert_eq!(parse_number(b"2.55", false), Some(2.55));
-        assert_eq!(parse_number(b"2,55", true), Some(2.55));
-        assert_eq!(parse_number(b"2,55", false), None);
-        assert_eq!(parse_number(b"1,000.5", true), None);
-        assert_eq!(parse_number(b"inf", false), None);
-        assert_eq!(parse_number(b"abc", false), None);
-    }
-
-    #[test]
-    fn currency_symbols_before_or_after_are_stripped_in_utf8_and_windows_1252() {
-        for (text, value) in [
-            ("£2.55", 2.55),
-            ("$ 3", 3.0),
-            ("2.55 €", 2.55),
-            ("¥300", 300.0),
-            ("-£1.50", -1.5),
-            ("- $1.50", -1.5),
-            ("£-1.50", -1.5),
-        ] {
-            assert_eq!(parse_number(text.as_bytes(), false), Some(value), "{text}");
-        }
-        assert_eq!(parse_number("2,55 €".as_bytes(), true), Some(2.55));
-        assert_eq!(parse_number(b"\xA32.55", false), Some(2.55));
-        assert_eq!(parse_number(b"2.55\x80", false), Some(2.55));
-        assert_eq!(parse_number("£".as_bytes(), false), None);
-        assert_eq!(parse_number("2£5".as_bytes(), false), None);
-        assert_eq!(parse_number("££5".as_bytes(), false), None);
     }
 
     #[test]

@@ -23,6 +23,7 @@
 mod clean;
 mod columns;
 mod dates;
+mod numbers;
 mod source;
 
 use std::io::{Cursor, Read};
@@ -30,10 +31,13 @@ use std::io::{Cursor, Read};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-pub use clean::{MAX_RECORD_BYTES, compare_ids, input_kind, normalised_customer_id};
+pub use clean::{
+    MAX_LINE_AMOUNT, MAX_RECORD_BYTES, compare_ids, input_kind, normalised_customer_id,
+};
 pub use columns::{ColumnMapping, Role};
 pub use dates::{DateOrder, DateShape, days_from_civil};
-pub use source::{FileFormat, SNIFF_BYTES, TextEncoding};
+pub use numbers::{DecimalSeparator, NumberFormatReport};
+pub use source::{FileFormat, SNIFF_BYTES, SkippedSheet, TextEncoding};
 
 use source::{Records, SheetRecords, TextLayout};
 
@@ -177,7 +181,7 @@ pub enum UnreadableReason {
     NotAWholeNumber,
     /// Blank, `0000-00-00` or no date in the file's format.
     NotADate,
-    /// Quantity x price overflows to infinity.
+    /// A line amount beyond [`MAX_LINE_AMOUNT`].
     AmountTooLarge,
 }
 
@@ -189,7 +193,7 @@ impl UnreadableReason {
             UnreadableReason::NotANumber => "text in a number column",
             UnreadableReason::NotAWholeNumber => "not a whole number >= 0",
             UnreadableReason::NotADate => "missing or unreadable date",
-            UnreadableReason::AmountTooLarge => "quantity x price too large",
+            UnreadableReason::AmountTooLarge => "amount too large",
         }
     }
 
@@ -282,6 +286,15 @@ pub struct QualityReport {
     pub netted_cancellation_rows: u64,
     /// Customers left out because no purchase remained or (policy `net`) their net total <= 0.
     pub customers_without_positive_total: u64,
+    /// Where the header was found when rows above it (a report title, blank rows) were skipped.
+    #[serde(default)]
+    pub header_found_at: Option<String>,
+    /// The decimal separator of each number column and how it was decided.
+    #[serde(default)]
+    pub number_formats: Vec<NumberFormatReport>,
+    /// Sheets of a workbook left out because their first row is not the header.
+    #[serde(default)]
+    pub skipped_sheets: Vec<SkippedSheet>,
 }
 
 /// One customer's totals. `recency` is counted to the day after the file's last purchase.
@@ -343,10 +356,20 @@ pub enum IngestError {
     NoDataRows,
     #[error("the file is not a CSV, gzip-compressed CSV or XLSX file (it contains binary data)")]
     Binary,
+    #[error(
+        "the file is a legacy Excel 97-2003 workbook (.xls), which cannot be read; save it as .xlsx or CSV"
+    )]
+    LegacyXls,
+    #[error(
+        "the workbook is password-protected (encrypted); remove the password in Excel and save it again"
+    )]
+    EncryptedWorkbook,
     #[error("the file is UTF-16 text; save it as UTF-8 CSV")]
     Utf16,
     #[error("the gzip data is truncated or corrupt ({0})")]
     Gzip(String),
+    #[error("cannot read the zip archive: {0}")]
+    Zip(String),
     #[error("cannot read the XLSX workbook ({0})")]
     Xlsx(String),
     #[error("cannot read the file ({0})")]
@@ -402,11 +425,12 @@ pub enum IngestError {
         value: String,
         order: &'static str,
     },
-    #[error("{at}: quantity x price ({quantity} x {price}) is too large to add up")]
+    #[error("{at}: the amount {amount} is larger than {limit:e}, too large to be a purchase")]
     AmountTooLarge {
         at: String,
-        quantity: String,
-        price: String,
+        /// As written: `quantity x price`, or the amount column's text.
+        amount: String,
+        limit: f64,
     },
     #[error("mixed date formats: {at} has \"{value}\", but the first date was \"{first}\"")]
     MixedDateFormats {
@@ -448,18 +472,25 @@ pub fn sniff(first_bytes: &[u8]) -> Result<Sniffed, IngestError> {
     if first_bytes.is_empty() {
         return Err(IngestError::Empty);
     }
-    let format = source::container_of(first_bytes);
+    if source::is_compound_file(first_bytes) {
+        return Err(source::refuse_compound_file(first_bytes));
+    }
+    let mut format = source::container_of(first_bytes);
     let truncated = first_bytes.len() >= SNIFF_BYTES;
-    let (mut records, layout, truncated) = match format {
-        FileFormat::Xlsx => {
-            let sheets = SheetRecords::from_bytes(first_bytes.to_vec())?;
-            (Records::Sheets(sheets), xlsx_layout(), false)
-        }
-        FileFormat::GzipCsv => {
-            // A cut-off gzip stream still yields its first blocks; the error at the cut is
-            // expected. At most SNIFF_BYTES are inflated: a small input can inflate to gigabytes.
+    let inflated: Option<Box<dyn Read>> = match format {
+        FileFormat::GzipCsv => Some(Box::new(flate2::read::MultiGzDecoder::new(first_bytes))),
+        FileFormat::Xlsx => source::zipped_text(first_bytes)?.map(|entry| {
+            format = FileFormat::ZipCsv;
+            entry.open(first_bytes.to_vec())
+        }),
+        FileFormat::Csv | FileFormat::ZipCsv => None,
+    };
+    let (mut records, layout, truncated) = match (format, inflated) {
+        (_, Some(inflated)) => {
+            // A cut-off stream still yields its first blocks; the error at the cut is expected.
+            // At most SNIFF_BYTES are inflated: a small input can inflate to gigabytes.
             let mut text = Vec::new();
-            let cut = flate2::read::MultiGzDecoder::new(first_bytes)
+            let cut = inflated
                 .take(SNIFF_BYTES as u64)
                 .read_to_end(&mut text)
                 .is_err();
@@ -470,27 +501,25 @@ pub fn sniff(first_bytes: &[u8]) -> Result<Sniffed, IngestError> {
             let layout = source::detect_layout(&text, !cut)?;
             let body = text_body(&text, &layout).to_vec();
             (
-                Records::csv(Box::new(Cursor::new(body)), layout.delimiter, true),
+                Records::csv(Box::new(Cursor::new(body)), layout.delimiter, format),
                 layout,
                 cut || truncated,
             )
         }
-        FileFormat::Csv => {
+        (FileFormat::Xlsx, None) => {
+            let sheets = SheetRecords::from_bytes(first_bytes.to_vec())?;
+            (Records::Sheets(sheets), xlsx_layout(), false)
+        }
+        (_, None) => {
             let layout = source::detect_layout(first_bytes, !truncated)?;
             let body = text_body(first_bytes, &layout);
             (
-                Records::csv(Box::new(body), layout.delimiter, false),
+                Records::csv(Box::new(body), layout.delimiter, format),
                 layout,
                 truncated,
             )
         }
     };
-    let mut record = csv::ByteRecord::new();
-    if !records.next_into(&mut record)? {
-        return Err(IngestError::Empty);
-    }
-    let header = decode_header(&record, layout.encoding);
-    let mapping = ColumnMapping::detect(&header);
     let mut rows = Vec::new();
     let mut row = csv::ByteRecord::new();
     // A fresh record per row: a reused one keeps the capacity of the widest row (the header
@@ -498,6 +527,17 @@ pub fn sniff(first_bytes: &[u8]) -> Result<Sniffed, IngestError> {
     while records.next_into(&mut row)? {
         rows.push(std::mem::take(&mut row));
     }
+    if rows.is_empty() {
+        return Err(IngestError::Empty);
+    }
+    let header_at = header_position(
+        &rows[..rows.len().min(TITLE_ROWS + 1)],
+        &layout,
+        &ColumnMapping::default(),
+    );
+    let header = decode_header(&rows[header_at], layout.encoding);
+    let mapping = ColumnMapping::detect(&header);
+    let mut rows = rows.split_off(header_at + 1);
     if truncated && rows.len() > 1 {
         rows.pop(); // the last row may be cut off
     }
@@ -627,47 +667,87 @@ pub fn read_transactions<'r, R: Read + 'r>(
     if raw_prefix.is_empty() {
         return Err(IngestError::Empty);
     }
-    let format = source::container_of(&raw_prefix);
+    if source::is_compound_file(&raw_prefix) {
+        let mut start = raw_prefix;
+        (&mut counted)
+            .take(source::OLE_SCAN_BYTES)
+            .read_to_end(&mut start)
+            .map_err(io_error)?;
+        return Err(source::refuse_compound_file(&start));
+    }
+    let mut format = source::container_of(&raw_prefix);
     let (mut records, layout) = match format {
         FileFormat::Xlsx => {
-            let mut workbook = raw_prefix;
-            counted.read_to_end(&mut workbook).map_err(io_error)?;
-            (
-                Records::Sheets(SheetRecords::from_bytes(workbook)?),
-                xlsx_layout(),
-            )
+            let mut archive = raw_prefix;
+            counted.read_to_end(&mut archive).map_err(io_error)?;
+            match source::zipped_text(&archive)? {
+                Some(entry) => {
+                    format = FileFormat::ZipCsv;
+                    inflated_records(entry.open(archive), format)?
+                }
+                None => (
+                    Records::Sheets(SheetRecords::from_bytes(archive)?),
+                    xlsx_layout(),
+                ),
+            }
         }
         FileFormat::GzipCsv => {
-            let mut text =
-                flate2::read::MultiGzDecoder::new(Cursor::new(raw_prefix).chain(counted));
-            let text_prefix = source::read_prefix(&mut text, SNIFF_BYTES)
-                .map_err(|error| IngestError::Gzip(error.to_string()))?;
-            let layout = source::detect_layout(&text_prefix, text_prefix.len() < SNIFF_BYTES)?;
-            let stream = after_bom(text_prefix, &layout).chain(text);
-            (
-                Records::csv(Box::new(stream), layout.delimiter, true),
-                layout,
-            )
+            let text = flate2::read::MultiGzDecoder::new(Cursor::new(raw_prefix).chain(counted));
+            inflated_records(Box::new(text), format)?
         }
-        FileFormat::Csv => {
+        FileFormat::Csv | FileFormat::ZipCsv => {
             let layout = source::detect_layout(&raw_prefix, raw_prefix.len() < SNIFF_BYTES)?;
             let stream = after_bom(raw_prefix, &layout).chain(counted);
             (
-                Records::csv(Box::new(stream), layout.delimiter, false),
+                Records::csv(Box::new(stream), layout.delimiter, format),
                 layout,
             )
         }
     };
-    let mut record = csv::ByteRecord::new();
-    if !records.next_into(&mut record)? {
+    // The header is the first of the top rows that maps the columns the pipeline needs.
+    // When none does, the first row is taken so that the error names what it lacks.
+    let mut top = Vec::new();
+    let mut header_at = 0;
+    while top.len() <= TITLE_ROWS {
+        let mut row = csv::ByteRecord::new();
+        if !records.next_into(&mut row)? {
+            break;
+        }
+        top.push(row);
+        if maps_columns(&top[top.len() - 1], &layout, &options.mapping) {
+            header_at = top.len() - 1;
+            break;
+        }
+    }
+    if top.is_empty() {
         return Err(IngestError::Empty);
     }
-    let header = decode_header(&record, layout.encoding);
+    let header_found_at = (header_at > 0).then(|| records.location(&top[header_at]).to_string());
+    let header = decode_header(&top[header_at], layout.encoding);
     let mapping = ColumnMapping::detect(&header).overridden_by(&options.mapping);
     let (kind, columns) = clean::resolve_columns(&header, &mapping)?;
-    let mut aggregator = clean::Aggregator::new(options, kind, columns, layout.delimiter);
+    // Rows read ahead decide each number column's decimal separator.
+    let mut ahead = Vec::new();
+    let mut ahead_bytes = 0;
+    while ahead.len() < LOOKAHEAD_ROWS && ahead_bytes < LOOKAHEAD_BYTES {
+        let mut row = csv::ByteRecord::new();
+        if !records.next_into(&mut row)? {
+            break;
+        }
+        ahead_bytes += row.as_slice().len();
+        ahead.push(row);
+    }
+    let located = ahead
+        .iter()
+        .map(|row| (row, records.location(row).to_string()));
+    let mut aggregator = clean::Aggregator::new(options, kind, columns, layout.delimiter, located);
+    for row in &ahead {
+        aggregator.add(row, &|| records.location(row))?;
+    }
+    drop(ahead);
     const PROGRESS_EVERY: u64 = 1 << 20;
     let mut next_progress = PROGRESS_EVERY;
+    let mut record = csv::ByteRecord::new();
     while records.next_into(&mut record)? {
         let records = &records;
         let record_ref = &record;
@@ -699,11 +779,59 @@ pub fn read_transactions<'r, R: Read + 'r>(
         date_order: aggregated.date_order,
         netted_cancellation_rows: aggregated.netted_cancellation_rows,
         customers_without_positive_total: aggregated.customers_without_positive_total,
+        header_found_at,
+        number_formats: aggregated.number_formats,
+        skipped_sheets: records.skipped_sheets(),
     };
     Ok(Ingested {
         customers: aggregated.customers,
         report,
     })
+}
+
+/// The records of a compressed text table, its layout detected on the first inflated bytes.
+fn inflated_records<'r>(
+    mut text: Box<dyn Read + 'r>,
+    container: FileFormat,
+) -> Result<(Records<'r>, TextLayout), IngestError> {
+    let text_prefix =
+        source::read_prefix(&mut text, SNIFF_BYTES).map_err(|error| match container {
+            FileFormat::GzipCsv => IngestError::Gzip(error.to_string()),
+            _ => IngestError::Zip(error.to_string()),
+        })?;
+    let layout = source::detect_layout(&text_prefix, text_prefix.len() < SNIFF_BYTES)?;
+    let stream = after_bom(text_prefix, &layout).chain(text);
+    Ok((
+        Records::csv(Box::new(stream), layout.delimiter, container),
+        layout,
+    ))
+}
+
+/// How many rows above the header (a report title, an export date) are looked through.
+const TITLE_ROWS: usize = 10;
+
+/// How many data rows are read ahead to decide the number columns' decimal separators, and
+/// at most how many bytes they may hold.
+const LOOKAHEAD_ROWS: usize = 1000;
+const LOOKAHEAD_BYTES: usize = 4 << 20;
+
+/// Whether a row, read as the header, names every column the pipeline needs.
+fn maps_columns(row: &csv::ByteRecord, layout: &TextLayout, mapping: &ColumnMapping) -> bool {
+    let header = decode_header(row, layout.encoding);
+    let detected = ColumnMapping::detect(&header).overridden_by(mapping);
+    clean::resolve_columns(&header, &detected).is_ok()
+}
+
+/// The first of `rows` that maps the needed columns; the first row when none does (so the
+/// error names what it lacks).
+fn header_position(
+    rows: &[csv::ByteRecord],
+    layout: &TextLayout,
+    mapping: &ColumnMapping,
+) -> usize {
+    rows.iter()
+        .position(|row| maps_columns(row, layout, mapping))
+        .unwrap_or(0)
 }
 
 /// Cells of a workbook are already Unicode and have no delimiter.

@@ -17,6 +17,8 @@ pub const SNIFF_BYTES: usize = 64 * 1024;
 pub enum FileFormat {
     Csv,
     GzipCsv,
+    /// A zip archive holding one CSV file (and no workbook).
+    ZipCsv,
     Xlsx,
 }
 
@@ -51,6 +53,14 @@ pub struct TextLayout {
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+/// An OLE compound file: a legacy .xls workbook, or an encrypted .xlsx (Excel wraps the
+/// encrypted package in one).
+const OLE_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+/// The stream an encrypted workbook's compound file holds, as its directory spells it (UTF-16).
+const ENCRYPTED_PACKAGE: &[u8] = b"E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e\0";
+/// How far into a compound file its directory is looked for: Excel writes it near the start of
+/// a small encrypted file; past this the file is called a legacy workbook.
+pub const OLE_SCAN_BYTES: u64 = 16 << 20;
 const DELIMITERS: [u8; 3] = [b',', b';', b'\t'];
 
 pub fn container_of(first_bytes: &[u8]) -> FileFormat {
@@ -60,6 +70,24 @@ pub fn container_of(first_bytes: &[u8]) -> FileFormat {
         FileFormat::Xlsx
     } else {
         FileFormat::Csv
+    }
+}
+
+/// Whether the bytes start an OLE compound file (see [`refuse_compound_file`]).
+pub fn is_compound_file(first_bytes: &[u8]) -> bool {
+    first_bytes.starts_with(OLE_MAGIC)
+}
+
+/// The error for an OLE compound file: an encrypted workbook when its directory names the
+/// encrypted package, otherwise a legacy .xls workbook; neither can be read.
+pub fn refuse_compound_file(bytes: &[u8]) -> IngestError {
+    if bytes
+        .windows(ENCRYPTED_PACKAGE.len())
+        .any(|window| window == ENCRYPTED_PACKAGE)
+    {
+        IngestError::EncryptedWorkbook
+    } else {
+        IngestError::LegacyXls
     }
 }
 
@@ -99,13 +127,14 @@ pub fn detect_layout(text: &[u8], complete: bool) -> Result<TextLayout, IngestEr
 
 /// The candidate delimiter that splits the header line most often (outside quotes); comma when
 /// none does, so a one-column file reaches the missing-column check with its header intact.
+/// Lines without any candidate (a report title above the header) are passed over.
 fn sniff_delimiter(text: &[u8]) -> u8 {
     let mut counts = [0usize; DELIMITERS.len()];
     let mut quoted = false;
     for &byte in text {
         match byte {
             b'"' => quoted = !quoted,
-            b'\n' if !quoted => break,
+            b'\n' if !quoted && counts.iter().any(|&count| count > 0) => break,
             _ if !quoted => {
                 if let Some(slot) = DELIMITERS.iter().position(|&d| d == byte) {
                     counts[slot] += 1;
@@ -121,6 +150,99 @@ fn sniff_delimiter(text: &[u8]) -> u8 {
         b','
     } else {
         DELIMITERS[best]
+    }
+}
+
+/// Where the one text file of a zip archive that is no workbook lies in the archive.
+pub struct ZippedText {
+    data: std::ops::Range<u64>,
+    deflated: bool,
+}
+
+/// File names a zipped table may have.
+const ZIPPED_TEXT_EXTENSIONS: [&str; 3] = [".csv", ".tsv", ".txt"];
+
+/// For a zip archive that is not a workbook (no `[Content_Types].xml`, nothing under `xl/`):
+/// its one CSV file, leaving out folders and macOS metadata; an error when it holds none or
+/// several. `None` for a workbook or an archive the zip crate cannot open (calamine reports it).
+pub fn zipped_text(bytes: &[u8]) -> Result<Option<ZippedText>, IngestError> {
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(None);
+    };
+    let names: Vec<String> = archive
+        .file_names()
+        .filter_map(Result::ok)
+        .map(|name| name.into_owned())
+        .collect();
+    if names
+        .iter()
+        .any(|name| name == "[Content_Types].xml" || name.starts_with("xl/"))
+    {
+        return Ok(None);
+    }
+    let files: Vec<&String> = names
+        .iter()
+        .filter(|name| {
+            let file = name.rsplit('/').next().unwrap_or(name);
+            !name.ends_with('/') && !name.starts_with("__MACOSX/") && !file.starts_with('.')
+        })
+        .collect();
+    let tables: Vec<&&String> = files
+        .iter()
+        .filter(|name| {
+            let lower = name.to_ascii_lowercase();
+            ZIPPED_TEXT_EXTENSIONS
+                .iter()
+                .any(|ext| lower.ends_with(ext))
+        })
+        .collect();
+    let [table] = tables.as_slice() else {
+        let listed: Vec<&str> = files.iter().take(10).map(|name| name.as_str()).collect();
+        return Err(IngestError::Zip(format!(
+            "it holds {} CSV files among {} files ({}); it must hold exactly one CSV file",
+            tables.len(),
+            files.len(),
+            listed.join(", ")
+        )));
+    };
+    let index = archive
+        .index_for_name(table)
+        .ok_or(IngestError::Internal("zip entry lost"))?;
+    let entry = archive
+        .by_index_raw(index)
+        .map_err(|error| IngestError::Zip(error.to_string()))?;
+    let deflated = match entry.compression() {
+        zip::CompressionMethod::Stored => false,
+        zip::CompressionMethod::Deflated => true,
+        other => {
+            return Err(IngestError::Zip(format!(
+                "{table} is compressed with {other}; only deflate is read"
+            )));
+        }
+    };
+    if entry.encrypted() {
+        return Err(IngestError::Zip(format!("{table} is password-protected")));
+    }
+    let start = entry
+        .data_start()
+        .ok_or(IngestError::Internal("zip entry without data offset"))?;
+    Ok(Some(ZippedText {
+        data: start..start + entry.compressed_size(),
+        deflated,
+    }))
+}
+
+impl ZippedText {
+    /// The file's text, inflated as it is read.
+    pub fn open<'a>(self, archive: Vec<u8>) -> Box<dyn Read + 'a> {
+        let mut cursor = Cursor::new(archive);
+        cursor.set_position(self.data.start);
+        let raw = cursor.take(self.data.end - self.data.start);
+        if self.deflated {
+            Box::new(flate2::read::DeflateDecoder::new(raw))
+        } else {
+            Box::new(raw)
+        }
     }
 }
 
@@ -216,13 +338,14 @@ impl<R: Read> Read for RecordLimit<R> {
 pub enum Records<'a> {
     Csv {
         reader: csv::Reader<RecordLimit<Box<dyn Read + 'a>>>,
-        gzip: bool,
+        /// Where the text is inflated from, for read errors.
+        container: FileFormat,
     },
     Sheets(SheetRecords),
 }
 
 impl<'a> Records<'a> {
-    pub fn csv(stream: Box<dyn Read + 'a>, delimiter: u8, gzip: bool) -> Self {
+    pub fn csv(stream: Box<dyn Read + 'a>, delimiter: u8, container: FileFormat) -> Self {
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -233,13 +356,13 @@ impl<'a> Records<'a> {
                 delivered: 0,
                 record_start: csv::Position::new(),
             });
-        Records::Csv { reader, gzip }
+        Records::Csv { reader, container }
     }
 
     /// Fills `record` with the next record; false at the end.
     pub fn next_into(&mut self, record: &mut ByteRecord) -> Result<bool, IngestError> {
         match self {
-            Records::Csv { reader, gzip } => {
+            Records::Csv { reader, container } => {
                 let more = reader.read_byte_record(record).map_err(|error| {
                     let line = error.position().map_or(0, |position| position.line());
                     let message = error.to_string();
@@ -255,8 +378,11 @@ impl<'a> Records<'a> {
                                 limit: MAX_RECORD_BYTES,
                             }
                         }
-                        csv::ErrorKind::Io(io) if *gzip => IngestError::Gzip(io.to_string()),
-                        csv::ErrorKind::Io(io) => IngestError::Io(io.to_string()),
+                        csv::ErrorKind::Io(io) => match container {
+                            FileFormat::GzipCsv => IngestError::Gzip(io.to_string()),
+                            FileFormat::ZipCsv => IngestError::Zip(io.to_string()),
+                            FileFormat::Csv | FileFormat::Xlsx => IngestError::Io(io.to_string()),
+                        },
                         _ => IngestError::Csv { line, message },
                     }
                 })?;
@@ -268,10 +394,19 @@ impl<'a> Records<'a> {
         }
     }
 
+    /// Where `record` was read (it carries its position, so this holds for a record read
+    /// ahead too).
     pub fn location(&self, record: &ByteRecord) -> Location {
         match self {
             Records::Csv { .. } => Location::Line(record.position().map_or(0, |p| p.line())),
-            Records::Sheets(sheets) => sheets.location(),
+            Records::Sheets(sheets) => sheets.location(record),
+        }
+    }
+
+    pub fn skipped_sheets(&self) -> Vec<SkippedSheet> {
+        match self {
+            Records::Csv { .. } => Vec::new(),
+            Records::Sheets(sheets) => sheets.skipped.clone(),
         }
     }
 }
@@ -547,8 +682,16 @@ struct SheetSpan {
     width: u32,
 }
 
-/// All sheets of a workbook, one after another; a sheet's own header row is skipped when it
-/// repeats the first sheet's header. Read with calamine's cell reader and kept sparse (only
+/// A sheet left out of the records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedSheet {
+    pub name: String,
+    /// Its first row, cells joined by ", " (cut at 200 characters).
+    pub first_row: String,
+}
+
+/// All sheets of a workbook whose first row is the first sheet's header, one after another,
+/// that header row skipped; other sheets (notes, a pivot table) are left out and listed. Read with calamine's cell reader and kept sparse (only
 /// non-empty cells, their text back to back), so a stray cell far out costs one cell, not a
 /// dense rows x columns range; each record is built when it is asked for.
 pub struct SheetRecords {
@@ -557,10 +700,9 @@ pub struct SheetRecords {
     sheets: Vec<SheetSpan>,
     /// Fields of all records, checked against [`limits::RECORD_FIELDS`].
     fields: u64,
+    skipped: Vec<SkippedSheet>,
     /// Next cell to read, and the sheet it is in.
     next: (usize, usize),
-    /// Sheet and 1-based row of the last record read.
-    current: (usize, u64),
 }
 
 type Workbook<'a> = calamine::Xlsx<Cursor<&'a [u8]>>;
@@ -583,8 +725,8 @@ impl SheetRecords {
             cells: Vec::new(),
             sheets: Vec::new(),
             fields: 0,
+            skipped: Vec::new(),
             next: (0, 0),
-            current: (0, 0),
         };
         for name in calamine::Reader::sheet_names(&workbook) {
             records.read_sheet(&mut workbook, name)?;
@@ -708,9 +850,20 @@ impl SheetRecords {
                 record
             };
             let first_header_end = self.row_end(first_sheet.cells.start, first_sheet.cells.end);
-            if header(first_sheet, first_header_end) == header(&span, header_end) {
-                span.cells.start = header_end;
+            let own_header = header(&span, header_end);
+            if header(first_sheet, first_header_end) != own_header {
+                let first_row: String = own_header
+                    .iter()
+                    .map(String::from_utf8_lossy)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.skipped.push(SkippedSheet {
+                    name: span.name,
+                    first_row: first_row.chars().take(200).collect(),
+                });
+                return Ok(());
             }
+            span.cells.start = header_end;
         }
         self.sheets.push(span);
         Ok(())
@@ -764,20 +917,28 @@ impl SheetRecords {
         };
         let row_end = self.row_end(cell, span.cells.end);
         self.fill_record(span, cell..row_end, record);
+        // The record carries its place: the 1-based row as its line, the sheet as its number.
+        let mut position = csv::Position::new();
+        position
+            .set_line(u64::from(self.cells[cell].row) + 1)
+            .set_record(sheet as u64);
+        record.set_position(Some(position));
         self.next = (sheet, row_end);
-        self.current = (sheet, u64::from(self.cells[cell].row) + 1);
         true
     }
 
-    fn location(&self) -> Location {
-        let (sheet, row) = self.current;
+    fn location(&self, record: &ByteRecord) -> Location {
+        let position = record
+            .position()
+            .cloned()
+            .unwrap_or_else(csv::Position::new);
         Location::SheetRow {
             sheet: self
                 .sheets
-                .get(sheet)
+                .get(position.record() as usize)
                 .map(|span| span.name.clone())
                 .unwrap_or_default(),
-            row,
+            row: position.line(),
         }
     }
 }
@@ -820,6 +981,7 @@ mod tests {
         assert_eq!(sniff_delimiter(b"a\tb\tc\n"), b'\t');
         assert_eq!(sniff_delimiter(b"\"x;y;z\",b\n"), b',');
         assert_eq!(sniff_delimiter(b"a|b|c\n"), b',');
+        assert_eq!(sniff_delimiter(b"Sales report\n\na;b;c\n"), b';');
     }
 
     #[test]

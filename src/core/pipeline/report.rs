@@ -10,7 +10,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::PipelineOptions;
 use crate::core::cluster::Algorithm;
 use crate::core::embed::autoencoder::EpochReport;
-use crate::core::evaluate::{FeatureStatistics, Interpretability, SilhouetteSummary};
+use crate::core::evaluate::{
+    FeatureStatistics, Interpretability, SilhouetteSummary, SkippedFeature,
+};
 use crate::core::ingest::QualityReport;
 use crate::core::rfm::CustomerRfm;
 use crate::core::warehouse::{ClusterRule, EmbeddingModels};
@@ -209,6 +211,9 @@ pub struct Variant {
     pub robustness: Robustness,
     pub interpretability: Interpretability,
     pub statistics: Vec<FeatureStatistics>,
+    /// Features without ANOVA/Tukey (no within-cluster spread), each with its note.
+    #[serde(default)]
+    pub statistics_skipped: Vec<SkippedFeature>,
     /// The ranking score (see [`super::ranking::rank_variants`]).
     pub score: f64,
 }

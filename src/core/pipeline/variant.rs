@@ -109,7 +109,7 @@ pub(super) fn evaluate_variant(
     }
 
     let interpretability = evaluate::interpretability_sorted(raw, &FEATURES, &labels)?;
-    let statistics = evaluate::feature_statistics(raw.features(), &FEATURES, &labels, 0.05)?;
+    let tests = evaluate::feature_statistics(raw.features(), &FEATURES, &labels, 0.05)?;
     Ok(Variant {
         name: spec.id().to_string(),
         algorithm: spec.algorithm,
@@ -126,7 +126,8 @@ pub(super) fn evaluate_variant(
             ablation,
         },
         interpretability,
-        statistics,
+        statistics: tests.tested,
+        statistics_skipped: tests.skipped,
         labels,
         rule,
         score: 0.0,
