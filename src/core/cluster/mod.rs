@@ -3,6 +3,7 @@
 //! user can choose k with evidence).
 //! All three follow scikit-learn's definitions so that numbers can be checked against it.
 
+pub mod estimators;
 pub mod gmm;
 pub mod kmeans;
 pub mod ward;
@@ -13,6 +14,7 @@ use thiserror::Error;
 
 use crate::core::embed::array_serde;
 
+pub use estimators::{GmmParams, KMeansParams};
 pub use gmm::{GmmConfig, GmmFit, MixtureShape, gmm, gmm_from_labels};
 pub use kmeans::{KMeansConfig, KMeansFit, kmeans, kmeans_from_centres};
 pub use ward::WardTree;
@@ -60,6 +62,8 @@ pub enum ClusterError {
     SingularCovariance { component: usize },
     #[error("Ward extends a tree cut to the other rows, not a fit on a sample")]
     NeedsTree,
+    #[error("linfa: {0}")]
+    Linfa(String),
 }
 
 /// One clustering of the rows, whatever the algorithm.
