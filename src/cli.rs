@@ -1,5 +1,8 @@
 //! The native command-line twin `rfm-studio`: the same core as the browser, for batch users,
 //! benchmarks and files too large for a browser tab.
+//!
+//! Over 400 lines because its commands (rfm, segment, generate, clv, sql) share the ingest
+//! arguments, the quality printing and one error type; each command's body is a short function.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, IsTerminal, Read, Write};

@@ -19,6 +19,10 @@
 //! whole file (no header, a missing column, binary data, nothing left) always refuse it, and so
 //! does a file where half the lines or more cannot be read: that is a wrong mapping or
 //! delimiter, not noise.
+//!
+//! Over 400 lines because it holds the stage's public vocabulary (mapping, options, policy, the
+//! quality report, every error with its message) that the page, the CLI and the SQL hand-off
+//! share; the work itself is in the submodules.
 
 mod clean;
 mod columns;

@@ -1,4 +1,8 @@
 //! From bytes to records: container (plain, gzip, XLSX), text encoding, delimiter.
+//!
+//! Over 400 lines because the containers (plain, gzip, zip, XLSX with its bounded part reader),
+//! the encoding and the delimiter sniffing hand one another the same buffered reader and its
+//! limits; each container is a section of its own below.
 
 use std::cell::Cell;
 use std::io::{Cursor, Read};
