@@ -97,7 +97,11 @@ fi
 SIZES=${RFM_BENCH_SIZES:-6000 60000 600000 1000000}
 printf '\ncost growth, RFM tables (k=3, seed 42, sample budget 5,000 for the O(n^2) stages)\n'
 stage_line() { # report.json -> "stage s, ..."
-    python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(", ".join(f"{t[\"stage\"]} {t[\"seconds\"]:.1f}" for t in r["timings"]))' "$1"
+    python3 - "$1" <<'PY'
+import json, sys
+timings = json.load(open(sys.argv[1]))["timings"]
+print(", ".join("%s %.1f s" % (t["stage"], t["seconds"]) for t in timings))
+PY
 }
 peer_finishes=1
 for n in $SIZES; do
