@@ -1,5 +1,5 @@
-//! Widgets the screens share: figures, typed selects, KPI tiles, sliders, table headers and the
-//! run options.
+//! Widgets the screens share: figures, typed selects, KPI tiles, sliders, table headers, the
+//! run options and the warehouse SQL target.
 
 mod chart;
 mod choice;
@@ -7,6 +7,7 @@ mod kpi;
 mod run_options;
 mod slider;
 mod table;
+mod warehouse;
 
 pub use chart::{Chart, base_layout, cluster_colour};
 pub use choice::{Choice, ChoiceSelect};
@@ -14,3 +15,4 @@ pub use kpi::Kpi;
 pub use run_options::RunOptions;
 pub use slider::Slider;
 pub use table::{Column, TableHead};
+pub use warehouse::WarehouseTarget;

@@ -1,16 +1,22 @@
-//! Models: the six variants compared on every criterion, the winner and why, the k sweep, and
-//! the run options for a re-run.
+//! Models: the six variants compared on every criterion, the winner and why, the k sweep, the
+//! chosen variant as SQL and refit scripts for a warehouse, and the run options for a re-run.
 
 use leptos::prelude::*;
 use plotly::common::{AxisSide, Marker, Mode, Orientation, Title};
 use plotly::layout::{Axis, Legend, Margin};
 use plotly::{Plot, Scatter};
 
-use crate::app::components::{Chart, Column, RunOptions, TableHead, base_layout, cluster_colour};
+use crate::app::components::{
+    Chart, Column, RunOptions, TableHead, WarehouseTarget, base_layout, cluster_colour,
+};
+use crate::app::downloads::download;
 use crate::app::format::{percent, sample_note, with_error};
 use crate::app::state::AppState;
 use crate::core::cluster::Algorithm;
 use crate::core::pipeline::{Embedding, KSweepPoint, Report, SCORE_WEIGHTS, Variant, VariantId};
+use crate::core::warehouse::{
+    Dialect, SegmentModel, WarehouseError, bigquery_ml_script, pyspark_script, score_query,
+};
 
 const COMPARISON_COLUMNS: [Column; 14] = [
     Column::text("Variant"),
@@ -101,11 +107,114 @@ pub fn Models() -> impl IntoView {
             <Chart id="k-sweep" figure=sweep />
             <Chart id="k-elbow" figure=elbow />
         </div>
+        <ModelDownloads />
         <h3>"Re-run with other settings"</h3>
         <RunOptions />
         <button class="primary" data-testid="rerun" on:click=move |_| state.run()>
             "Re-run"
         </button>
+    }
+}
+
+/// Builds one download (file name, text) from a variant's model, the dialect and the table.
+type BuildFile = fn(&SegmentModel, Dialect, &str) -> Result<(String, String), WarehouseError>;
+
+/// The selected variant as a scoring query (any dialect) and as KMeans refit scripts (BigQuery
+/// ML, PySpark), over an RFM table such as the Overview's query returns.
+#[component]
+fn ModelDownloads() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let dialect = RwSignal::new(Dialect::DuckDb);
+    let table = RwSignal::new("customer_rfm".to_owned());
+    let message = RwSignal::new(None::<String>);
+    // Builds the file from the selected variant's model, or says why it cannot.
+    let offer = move |build: BuildFile| {
+        move |_| {
+            let built = state.report.with_untracked(|r| {
+                let r = r.as_ref()?;
+                let variant = r.variants.get(state.variant.get_untracked())?;
+                Some(
+                    SegmentModel::from_report(r, &variant.name).and_then(|model| {
+                        build(&model, dialect.get_untracked(), &table.get_untracked())
+                    }),
+                )
+            });
+            match built {
+                Some(Ok((file_name, text))) => {
+                    message.set(None);
+                    download(&file_name, "text/plain", &text);
+                }
+                Some(Err(error)) => message.set(Some(error.to_string())),
+                None => {}
+            }
+        }
+    };
+    let variant_name = move || {
+        state.report.with(|r| {
+            r.as_ref()
+                .and_then(|r| r.variants.get(state.variant.get()))
+                .map(|v| v.name.clone())
+                .unwrap_or_default()
+        })
+    };
+    view! {
+        <h3>"Score or refit in your warehouse"</h3>
+        <p class="muted">
+            {move || {
+                format!(
+                    "{}: the fitted scaling, projection and cluster rule as one SELECT that assigns every customer of an RFM table (customer_id, recency, frequency, monetary), or as a KMeans refit started from these centres.",
+                    variant_name(),
+                )
+            }}
+        </p>
+        <div class="controls" data-testid="model-sql">
+            <WarehouseTarget dialect table table_label="RFM table" testid="model-sql" />
+            <button
+                data-testid="download-score-sql"
+                on:click=offer(|model, dialect, table| {
+                    Ok((
+                        format!("score-{}-{}.sql", model.variant, dialect.name()),
+                        score_query(model, dialect, table)?,
+                    ))
+                })
+            >
+                "Scoring query (.sql)"
+            </button>
+            <button
+                data-testid="download-bigquery-ml"
+                on:click=offer(|model, _, table| {
+                    let model_name = format!("rfm_studio.{}", model.variant.to_lowercase());
+                    Ok((
+                        format!("refit-{}-bigquery-ml.sql", model.variant),
+                        bigquery_ml_script(model, table, &model_name)?,
+                    ))
+                })
+            >
+                "BigQuery ML refit (.sql)"
+            </button>
+            <button
+                data-testid="download-pyspark"
+                on:click=offer(|model, _, table| {
+                    Ok((
+                        format!("refit-{}-pyspark.py", model.variant),
+                        pyspark_script(model, table)?,
+                    ))
+                })
+            >
+                "PySpark refit (.py)"
+            </button>
+        </div>
+        {move || {
+            message
+                .get()
+                .map(|text| {
+                    view! {
+                        <p class="warning" role="alert">
+                            {text}
+                        </p>
+                    }
+                })
+        }}
     }
 }
 

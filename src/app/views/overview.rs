@@ -1,13 +1,16 @@
-//! Overview: key figures of the customers shown, the data-quality report of the file, and how
-//! long each stage took.
+//! Overview: key figures of the customers shown, the data-quality report of the file, the same
+//! RFM as a query for the user's warehouse, and how long each stage took.
 
 use leptos::prelude::*;
 
-use crate::app::components::{Column, Kpi, TableHead};
+use crate::app::components::{Column, Kpi, TableHead, WarehouseTarget};
+use crate::app::downloads::download;
 use crate::app::format::{count, money, sample_note};
 use crate::app::segmentation::DashboardContext;
-use crate::core::ingest::QualityReport;
+use crate::app::state::AppState;
+use crate::core::ingest::{InputKind, QualityReport};
 use crate::core::pipeline::Customer;
+use crate::core::warehouse::{Dialect, rfm_query};
 
 const UNREADABLE_COLUMNS: [Column; 3] = [
     Column::text("Lines dropped: could not be read"),
@@ -27,6 +30,9 @@ pub fn Overview() -> impl IntoView {
             |f: fn(&Customer) -> f64| visible.iter().map(|&i| f(&customers[i])).sum::<f64>() / n;
         let revenue: f64 = visible.iter().map(|&i| customers[i].monetary).sum();
         let quality = s.report.quality.clone();
+        let transactions = quality
+            .as_ref()
+            .is_some_and(|q| q.input_kind != InputKind::AggregatedRfm);
         let timings = s
             .report
             .timings
@@ -46,11 +52,69 @@ pub fn Overview() -> impl IntoView {
                 <Kpi label="Total revenue" value=money(revenue) />
             </div>
             {quality.map(|q| view! { <DataQuality quality=q /> })}
+            {transactions.then(|| view! { <RfmQuery /> })}
             {sample_note(&s.report.sample, s.report.options.seed)
                 .map(|note| view! { <p class="muted">{note}</p> })}
             <p class="muted">{format!("Pipeline stages: {timings}")}</p>
         }
     })
+}
+
+/// The file's column mapping and cleaning policy as one query, for transactions that live in a
+/// warehouse (an RFM table is already what the query returns, so it gets none).
+#[component]
+fn RfmQuery() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let dialect = RwSignal::new(Dialect::DuckDb);
+    let table = RwSignal::new("transactions".to_owned());
+    let message = RwSignal::new(None::<String>);
+    let download_query = move |_| {
+        state.report.with_untracked(|r| {
+            let Some(r) = r else { return };
+            let Some(quality) = &r.quality else { return };
+            let dialect = dialect.get_untracked();
+            let query = rfm_query(
+                &quality.mapping,
+                &r.options.ingest.policy,
+                dialect,
+                &table.get_untracked(),
+            );
+            match query {
+                Ok(sql) => {
+                    message.set(None);
+                    download(
+                        &format!("rfm-{}.sql", dialect.name()),
+                        "application/sql",
+                        &sql,
+                    );
+                }
+                Err(error) => message.set(Some(error.to_string())),
+            }
+        })
+    };
+    view! {
+        <h3>"Run this in your warehouse"</h3>
+        <p class="muted">
+            "The same RFM (this file's column mapping and cleaning rules) as one SQL query over a transactions table with these column names; it returns what the customers CSV holds, before clustering."
+        </p>
+        <div class="controls" data-testid="rfm-sql">
+            <WarehouseTarget dialect table table_label="Transactions table" testid="rfm-sql" />
+            <button on:click=download_query data-testid="download-rfm-sql">
+                "RFM query (.sql)"
+            </button>
+        </div>
+        {move || {
+            message
+                .get()
+                .map(|text| {
+                    view! {
+                        <p class="warning" role="alert">
+                            {text}
+                        </p>
+                    }
+                })
+        }}
+    }
 }
 
 /// What reading and cleaning the file kept, removed and could not read.
