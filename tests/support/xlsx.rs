@@ -5,16 +5,8 @@ use std::io::{Cursor, Write};
 
 use zip::write::SimpleFileOptions;
 
-pub const HEADER: [&str; 8] = [
-    "Invoice",
-    "StockCode",
-    "Description",
-    "Quantity",
-    "InvoiceDate",
-    "Price",
-    "Customer ID",
-    "Country",
-];
+/// Online Retail II's header, as the generator writes it.
+pub use rfm_studio::core::generate::HEADER;
 
 /// A workbook with one sheet per `(name, sheetData rows)`, and the shared-string table when
 /// given.

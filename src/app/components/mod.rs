@@ -15,4 +15,4 @@ pub use kpi::Kpi;
 pub use run_options::RunOptions;
 pub use slider::Slider;
 pub use table::{Column, TableHead};
-pub use warehouse::WarehouseTarget;
+pub use warehouse::{DownloadError, WarehouseTarget};

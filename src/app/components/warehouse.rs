@@ -43,3 +43,17 @@ pub fn WarehouseTarget(
         </label>
     }
 }
+
+/// Why the last download could not be built, beside its buttons; nothing when it could.
+#[component]
+pub fn DownloadError(message: RwSignal<Option<String>>) -> impl IntoView {
+    move || {
+        message.get().map(|text| {
+            view! {
+                <p class="warning" role="alert">
+                    {text}
+                </p>
+            }
+        })
+    }
+}

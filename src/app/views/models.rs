@@ -7,7 +7,8 @@ use plotly::layout::{Axis, Legend, Margin};
 use plotly::{Plot, Scatter};
 
 use crate::app::components::{
-    Chart, Column, RunOptions, TableHead, WarehouseTarget, base_layout, cluster_colour,
+    Chart, Column, DownloadError, RunOptions, TableHead, WarehouseTarget, base_layout,
+    cluster_colour,
 };
 use crate::app::downloads::download;
 use crate::app::format::{percent, sample_note, with_error};
@@ -204,17 +205,7 @@ fn ModelDownloads() -> impl IntoView {
                 "PySpark refit (.py)"
             </button>
         </div>
-        {move || {
-            message
-                .get()
-                .map(|text| {
-                    view! {
-                        <p class="warning" role="alert">
-                            {text}
-                        </p>
-                    }
-                })
-        }}
+        <DownloadError message />
     }
 }
 

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::app::components::{Column, Kpi, TableHead, WarehouseTarget};
+use crate::app::components::{Column, DownloadError, Kpi, TableHead, WarehouseTarget};
 use crate::app::downloads::download;
 use crate::app::format::{count, money, sample_note};
 use crate::app::segmentation::DashboardContext;
@@ -103,17 +103,7 @@ fn RfmQuery() -> impl IntoView {
                 "RFM query (.sql)"
             </button>
         </div>
-        {move || {
-            message
-                .get()
-                .map(|text| {
-                    view! {
-                        <p class="warning" role="alert">
-                            {text}
-                        </p>
-                    }
-                })
-        }}
+        <DownloadError message />
     }
 }
 

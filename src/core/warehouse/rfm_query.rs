@@ -274,19 +274,7 @@ mod tests {
     }
 
     fn online_retail_mapping() -> ColumnMapping {
-        ColumnMapping::detect(
-            &[
-                "Invoice",
-                "StockCode",
-                "Description",
-                "Quantity",
-                "InvoiceDate",
-                "Price",
-                "Customer ID",
-                "Country",
-            ]
-            .map(String::from),
-        )
+        ColumnMapping::detect(&crate::core::generate::HEADER.map(String::from))
     }
 
     #[test]
