@@ -513,44 +513,9 @@ pub fn write_rfm_csv(table: &RfmTable, mut out: impl Write) -> std::io::Result<(
     out.flush()
 }
 
-/// The data-quality report as the terminal shows it.
+/// The data-quality report as the terminal shows it: the counts, then how the file was read.
 pub fn report_text(report: &QualityReport) -> String {
-    let mut text = String::new();
-    let delimiter = match report.delimiter {
-        Some('\t') => "tab".to_owned(),
-        Some(other) => format!("'{other}'"),
-        None => "-".to_owned(),
-    };
-    text += &format!(
-        "input: {:?}, {:?}, delimiter {delimiter}, {:?}\n",
-        report.format, report.encoding, report.input_kind
-    );
-    if let Some(at) = &report.header_found_at {
-        text += &format!("header found at {at} (rows above it skipped)\n");
-    }
-    for sheet in &report.skipped_sheets {
-        text += &format!(
-            "sheet \"{}\" skipped: its first row is not the header ({})\n",
-            sheet.name, sheet.first_row
-        );
-    }
-    for number in &report.number_formats {
-        let mut how = number
-            .evidence
-            .clone()
-            .unwrap_or_else(|| "whole numbers".into());
-        if number.ambiguous {
-            how = format!("AMBIGUOUS: {how}");
-        }
-        if let Some(contradicted) = &number.contradicted {
-            how += &format!("; contradicted at {contradicted}");
-        }
-        text += &format!(
-            "numbers in \"{}\": {:?} decimal separator ({how})\n",
-            number.column, number.decimal
-        );
-    }
-    text += &format!(
+    let mut text = format!(
         "rows read: {}\nrows kept: {}\n",
         report.rows_read, report.rows_kept
     );
@@ -567,31 +532,6 @@ pub fn report_text(report: &QualityReport) -> String {
             lines.example
         );
     }
-    let cancellations = &report.cancellations;
-    if let (Some(rule), Some(example)) = (&cancellations.rule, &cancellations.example) {
-        text += &format!(
-            "cancellation lines: {}, recognised by: {rule}, e.g. {example}\n",
-            cancellations.rows
-        );
-    }
-    if cancellations.other_c_invoice_rows > 0 {
-        text += &format!(
-            "invoices starting with \"C\" read as purchases (not C + digits): {}\n",
-            cancellations.other_c_invoice_rows
-        );
-    }
-    if report.netted_cancellation_rows > 0 {
-        text += &format!(
-            "cancellation lines netted: {}\n",
-            report.netted_cancellation_rows
-        );
-    }
-    if report.customers_without_positive_total > 0 {
-        text += &format!(
-            "customers left out (no positive total): {}\n",
-            report.customers_without_positive_total
-        );
-    }
     text += &format!(
         "customers: {}\ninvoices: {}\n",
         report.customers, report.invoices
@@ -602,19 +542,11 @@ pub fn report_text(report: &QualityReport) -> String {
     if let Some(snapshot) = report.snapshot_date {
         text += &format!("snapshot: {snapshot}\n");
     }
-    let order = &report.date_order;
-    if let Some(date_order) = order.order {
-        let how = match (&order.evidence, order.ambiguous) {
-            (_, true) => {
-                "AMBIGUOUS: no day above 12, month-first assumed (override with --date-order)"
-                    .to_owned()
-            }
-            (Some(evidence), false) => evidence.clone(),
-            (None, false) => String::new(),
-        };
-        text += &format!("date order: {date_order:?} ({how})\n");
-    }
     text += &format!("total revenue: {:.2}\n", report.total_revenue);
+    for note in report.reading_notes() {
+        let flag = if note.warning { "! " } else { "" };
+        text += &format!("{flag}{}: {}\n", note.topic, note.text);
+    }
     text
 }
 

@@ -54,7 +54,7 @@ fn rfm_writes_the_table_and_the_report() {
     .unwrap();
     let text = rfm_studio::cli::report_text(&ingested.report);
     assert!(
-        text.contains("rows read: 99\n") && text.contains("AMBIGUOUS"),
+        text.contains("rows read: 99\n") && text.contains("! date order: ASSUMED month first"),
         "{text}"
     );
 }

@@ -1,18 +1,20 @@
 //! How real exports lay their tables out, each file written here at test time: number columns
 //! with thousands separators or decimal commas, title rows above the header, a sheet of notes
-//! beside the data, a zipped CSV, and the workbooks that cannot be read (legacy .xls,
-//! encrypted). Each is read as the file means it, with what was decided in the report, or
+//! beside the data, a zipped CSV, dates written several ways in one column (typed workbook
+//! dates, text dates, Excel serial numbers) or far from the rest, and the workbooks that cannot
+//! be read (legacy .xls, encrypted). Each is read as the file means it, with what was decided in the report, or
 //! refused with a message that names it.
 
 mod support;
 
 use std::io::{Cursor, Write};
 
+use chrono::NaiveDate;
 use rfm_studio::core::ingest::{
-    DecimalSeparator, FileFormat, IngestError, IngestOptions, Ingested, NumberFormatReport,
-    UnreadableReason, read_transactions, sniff,
+    DateShape, DecimalSeparator, FileFormat, IngestError, IngestOptions, Ingested,
+    NumberFormatReport, UnreadableReason, read_transactions, sniff,
 };
-use support::xlsx::{HEADER, header_row, purchases, row, workbook};
+use support::xlsx::{HEADER, header_row, number_cell, purchases, row, workbook};
 use zip::write::SimpleFileOptions;
 
 fn read(bytes: &[u8]) -> Result<Ingested, IngestError> {
@@ -269,4 +271,152 @@ fn legacy_and_encrypted_workbooks_are_named_as_such() {
         sniff(&encrypted).unwrap_err().to_string(),
         encrypted_message
     );
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// A sheet row of one purchase by `customer` whose date cell is `date_cell` (column E).
+fn purchase_row(row_number: u32, customer: &str, date_cell: String) -> String {
+    let text = |column: &str, value: &str| {
+        format!("<c r=\"{column}{row_number}\" t=\"inlineStr\"><is><t>{value}</t></is></c>")
+    };
+    format!(
+        "<row r=\"{row_number}\">{}{}{}{}{date_cell}{}{}</row>",
+        text("A", &(489_000 + row_number).to_string()),
+        text("B", "85048"),
+        text("C", "LIGHT"),
+        text("D", "1"),
+        text("F", "2.55"),
+        text("G", customer),
+    )
+}
+
+#[test]
+fn typed_text_and_serial_dates_in_one_workbook_column_are_each_read() {
+    // 40513.35 is 2010-12-01 08:24 typed as a date; 40515.5 the same kind of number that lost
+    // its date format (2010-12-03 12:00); the text date sits between them.
+    let sheet = header_row(1, 1)
+        + &purchase_row(2, "12346", number_cell("E2", 40513.35, true))
+        + &purchase_row(
+            3,
+            "12347",
+            "<c r=\"E3\" t=\"inlineStr\"><is><t>12/2/2010 09:00</t></is></c>".to_owned(),
+        )
+        + &purchase_row(4, "12348", number_cell("E4", 40515.5, false));
+    let ingested = read(&workbook(&[("Data", sheet)], None)).unwrap();
+    assert!(
+        ingested.report.unreadable.is_empty(),
+        "{:?}",
+        ingested.report.unreadable
+    );
+    let last: Vec<NaiveDate> = ingested
+        .customers
+        .iter()
+        .map(|c| c.last_purchase.unwrap())
+        .collect();
+    assert_eq!(last, [day(2010, 12, 1), day(2010, 12, 2), day(2010, 12, 3)]);
+    let shapes: Vec<(DateShape, u64, &str)> = ingested
+        .report
+        .date_order
+        .shapes
+        .iter()
+        .map(|seen| (seen.shape, seen.lines, seen.example.as_str()))
+        .collect();
+    assert_eq!(
+        shapes,
+        [
+            (
+                DateShape::Iso,
+                1,
+                "sheet \"Data\" row 2: \"2010-12-01 08:24:00\""
+            ),
+            (
+                DateShape::DayMonth,
+                1,
+                "sheet \"Data\" row 3: \"12/2/2010 09:00\""
+            ),
+            (
+                DateShape::ExcelSerial,
+                1,
+                "sheet \"Data\" row 4: \"40515.5\""
+            ),
+        ]
+    );
+    let notes = ingested.report.reading_notes();
+    let dates = notes.iter().find(|note| note.topic == "dates").unwrap();
+    assert!(
+        dates.text.contains("1 lines Excel serial day number"),
+        "{}",
+        dates.text
+    );
+}
+
+#[test]
+fn a_csv_mixing_iso_and_slash_dates_reads_both_and_says_so() {
+    let csv = format!(
+        "{}\n489434,85048,LIGHTS,12,2009-12-01 07:45:00,6.95,13085,United Kingdom\n\
+         489435,79323P,PINK LIGHTS,12,12/2/2009 08:00,6.75,13086,United Kingdom\n\
+         489436,79323P,PINK LIGHTS,12,13/2/2009 08:00,6.75,13087,United Kingdom\n",
+        HEADER.join(",")
+    );
+    let ingested = read(csv.as_bytes()).unwrap();
+    let last: Vec<NaiveDate> = ingested
+        .customers
+        .iter()
+        .map(|c| c.last_purchase.unwrap())
+        .collect();
+    // 13/2 can only be day first, so 12/2 is the 12th of February.
+    assert_eq!(last, [day(2009, 12, 1), day(2009, 2, 12), day(2009, 2, 13)]);
+    let report = &ingested.report.date_order;
+    assert_eq!(report.shapes.len(), 2);
+    assert_eq!(report.shapes[1].lines, 2);
+    assert_eq!(report.order, Some(rfm_studio::core::ingest::DateOrder::Dmy));
+}
+
+#[test]
+fn purchase_days_far_from_the_rest_are_kept_and_flagged() {
+    let mut csv = HEADER.join(",") + "\n";
+    for i in 0..200u32 {
+        let date = format!("2010-{:02}-{:02}", 1 + i % 12, 1 + i % 28);
+        csv += &format!(
+            "{},85048,LIGHT,1,{date},2.00,{},UK\n",
+            500_000 + i,
+            12_000 + i
+        );
+    }
+    csv += "600000,85048,LIGHT,1,2099-01-05,2.00,12999,UK\n";
+    let ingested = read(csv.as_bytes()).unwrap();
+    let far = ingested
+        .report
+        .far_dates
+        .clone()
+        .expect("the 2099 day is flagged");
+    assert_eq!(far.purchase_days, 1);
+    assert_eq!(
+        (far.earliest, far.latest),
+        (day(2099, 1, 5), day(2099, 1, 5))
+    );
+    assert_eq!(far.example_customer, "12999");
+    assert!(far.usual_first >= day(2010, 1, 1) && far.usual_last <= day(2010, 12, 31));
+    // Kept: the snapshot counts from it, which is why it is shown.
+    assert_eq!(ingested.customers.len(), 201);
+    assert_eq!(ingested.report.snapshot_date, Some(day(2099, 1, 6)));
+    let notes = ingested.report.reading_notes();
+    assert!(
+        notes
+            .iter()
+            .any(|note| note.warning && note.topic == "dates far from the rest")
+    );
+
+    let ordinary = read(
+        csv.lines()
+            .take(201)
+            .collect::<Vec<_>>()
+            .join("\n")
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(ordinary.report.far_dates, None);
 }

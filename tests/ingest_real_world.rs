@@ -322,13 +322,15 @@ fn the_command_reports_dropped_lines_and_refuses_them_with_strict() {
     for expected in [
         "  unreadable, missing or unreadable date: 2 (first at lines 4, 6; line 4: column",
         "  unreadable, too few fields: 2 (first at lines 12, 17; line 12: 3 fields, but the header has 8)\n",
-        "cancellation lines: 1, recognised by: invoice is \"C\" followed by digits (UCI Online Retail), e.g. C489445\n",
+        "cancellations: 1 lines, recognised by: invoice is \"C\" followed by digits (UCI Online Retail), e.g. C489445\n",
     ] {
         assert!(text.contains(expected), "{expected:?} not in\n{text}");
     }
     let superstore = report_text(&lenient("superstore_orders.csv").report);
     assert!(
-        superstore.contains("invoices starting with \"C\" read as purchases (not C + digits): 4\n"),
+        superstore.contains(
+            "! cancellations: 4 lines with other invoices starting with \"C\" read as purchases\n"
+        ),
         "{superstore}"
     );
 }

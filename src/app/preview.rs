@@ -173,6 +173,18 @@ pub fn Preview(sniffed: Arc<Sniffed>) -> impl IntoView {
                         |p| p.drop_non_product_codes,
                         |p, on| p.drop_non_product_codes = on,
                     )}
+                    <label class="check">
+                        <input
+                            type="checkbox"
+                            data-testid="strict"
+                            prop:checked=move || options.with(|o| o.ingest.strict)
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                options.update(|o| o.ingest.strict = on);
+                            }
+                        />
+                        " Strict: refuse the file at the first line that cannot be read (unchecked: drop such lines and count them)"
+                    </label>
                     <label>
                         "Date order "
                         <select on:change=move |ev| {

@@ -81,6 +81,9 @@ test("the real Online Retail II 2009-2010 sheet gives 4,312 customers", async ()
     console.log(`real sheet: drop-to-dashboard ${((Date.now() - started) / 1000).toFixed(1)} s, JS heap ${(await heapMb(app.page)).toFixed(1)} MB`);
     const kpis = await app.page.getByTestId("kpis").textContent();
     assert.match(kpis, /Customers\s*4,312/);
+    const notes = await app.page.getByTestId("reading-notes").textContent();
+    assert.match(notes, /recognised by: invoice is "C" followed by digits/);
+    assert.match(notes, /datesYYYY-MM-DD/);
     await visitEveryView(app, "real");
     assert.deepEqual(app.problems, []);
     assert.deepEqual(foreignRequests(app.requests, app.origin), []);

@@ -48,6 +48,15 @@ pub fn workbook(sheets: &[(&str, String)], shared_strings: Option<&str>) -> Vec<
             ),
         ));
     }
+    // Style 1 is Excel's built-in date-time format 22 (`m/d/yy h:mm`): a number cell with
+    // `s="1"` is a typed date.
+    entries.push((
+        "xl/styles.xml".to_owned(),
+        "<styleSheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">\
+         <cellXfs count=\"2\"><xf numFmtId=\"0\"/><xf numFmtId=\"22\" applyNumberFormat=\"1\"/>\
+         </cellXfs></styleSheet>"
+            .to_owned(),
+    ));
     if let Some(table) = shared_strings {
         entries.push(("xl/sharedStrings.xml".to_owned(), table.to_owned()));
     }
@@ -91,6 +100,12 @@ pub fn row(row: u32, first_column: u32, cells: &[Option<&str>]) -> String {
         })
         .collect();
     format!("<row r=\"{row}\">{cells}</row>")
+}
+
+/// A number cell; `typed_date` gives it the date-time style, as Excel stores a date.
+pub fn number_cell(reference: &str, value: f64, typed_date: bool) -> String {
+    let style = if typed_date { " s=\"1\"" } else { "" };
+    format!("<c r=\"{reference}\"{style}><v>{value}</v></c>")
 }
 
 pub fn column_name(mut column: u32) -> String {

@@ -13,7 +13,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::app::worker_client::describe_js_error;
 
-const PLOTLY_SCRIPT: &str = "plotly.min.js";
+const PLOTLY_SCRIPT: &str = "plotly-cartesian.min.js";
 
 thread_local! {
     static PLOTLY_LOADED: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };

@@ -18,6 +18,10 @@ const UNREADABLE_COLUMNS: [Column; 3] = [
     Column::text("First at lines"),
 ];
 const REMOVED_COLUMNS: [Column; 2] = [Column::text("Rows removed by rule"), Column::text("Rows")];
+const READING_COLUMNS: [Column; 2] = [
+    Column::text("Read as"),
+    Column::text("How the file was read"),
+];
 
 #[component]
 pub fn Overview() -> impl IntoView {
@@ -150,17 +154,18 @@ fn DataQuality(quality: QualityReport) -> impl IntoView {
             </table>
         }
     });
-    let c = &q.cancellations;
-    let mut cancellation_rule = match (&c.rule, &c.example) {
-        (Some(rule), Some(example)) => format!("{rule}, e.g. {example}: {} lines", count(c.rows)),
-        _ => "none found".to_owned(),
-    };
-    if c.other_c_invoice_rows > 0 {
-        cancellation_rule += &format!(
-            "; {} lines with other invoices starting with \"C\" read as purchases",
-            count(c.other_c_invoice_rows)
-        );
-    }
+    let notes = q
+        .reading_notes()
+        .into_iter()
+        .map(|note| {
+            view! {
+                <tr class:warning=note.warning>
+                    <th scope="row">{note.topic}</th>
+                    <td>{note.text}</td>
+                </tr>
+            }
+        })
+        .collect_view();
     view! {
         <h3>"Data quality"</h3>
         <div class="grid-2">
@@ -198,10 +203,6 @@ fn DataQuality(quality: QualityReport) -> impl IntoView {
                         <td>"Revenue kept (file currency)"</td>
                         <td class="num">{money(q.total_revenue)}</td>
                     </tr>
-                    <tr>
-                        <td>"Cancellations recognised by"</td>
-                        <td>{cancellation_rule}</td>
-                    </tr>
                 </tbody>
             </table>
             <table class="data">
@@ -210,5 +211,9 @@ fn DataQuality(quality: QualityReport) -> impl IntoView {
             </table>
         </div>
         {unreadable}
+        <table class="data" data-testid="reading-notes">
+            <TableHead columns=&READING_COLUMNS />
+            <tbody>{notes}</tbody>
+        </table>
     }
 }

@@ -92,6 +92,17 @@ fn validation(s: &Segmentation) -> impl IntoView + use<> {
             }
         })
         .collect_view();
+    let skipped = v
+        .statistics_skipped
+        .iter()
+        .map(|skipped| {
+            view! {
+                <p class="muted" data-testid="statistics-skipped">
+                    {format!("{}: no ANOVA or Tukey HSD, {}", skipped.feature, skipped.note)}
+                </p>
+            }
+        })
+        .collect_view();
     view! {
         <p class="muted">
             {format!(
@@ -104,6 +115,7 @@ fn validation(s: &Segmentation) -> impl IntoView + use<> {
             <TableHead columns=&ANOVA_COLUMNS />
             <tbody>{anova}</tbody>
         </table>
+        {skipped}
         <div class="table-scroll" tabindex="0">
             <table class="data" data-testid="tukey">
                 <TableHead columns=&PAIR_COLUMNS />

@@ -16,8 +16,9 @@ use super::numbers::{NumberColumns, NumberFormatReport};
 use super::source::Location;
 use super::{
     CANCELLATION_RULE, CancellationPolicy, CancellationReport, CleaningRule, CustomerTotals,
-    DateOrderReport, FIRST_LINES_SHOWN, IngestError, IngestOptions, InputKind, PurchaseDay,
-    RemovedRows, UnreadableLines, UnreadableReason,
+    DateOrderReport, DateShapeLines, FAR_DATE_MARGIN_DAYS, FIRST_LINES_SHOWN, FarDates,
+    IngestError, IngestOptions, InputKind, PurchaseDay, RemovedRows, UnreadableLines,
+    UnreadableReason,
 };
 
 /// A record longer than this is refused: it is almost always an unclosed quote that swallowed
@@ -195,7 +196,8 @@ struct CustomerAccumulator {
 /// Tracks which date readings the rows still allow.
 #[derive(Default)]
 struct DateEvidence {
-    shape: Option<(DateShape, String)>,
+    /// Every way dates are written, in order of first appearance.
+    shapes: Vec<DateShapeLines>,
     /// First row that rules out each reading: location and text.
     ruled_out: [Option<(String, String)>; 2],
 }
@@ -645,16 +647,18 @@ impl<'o> Aggregator<'o> {
                 value: value(),
             });
         };
-        match &self.dates.shape {
-            None => self.dates.shape = Some((date.shape, value())),
-            Some((shape, first)) if *shape != date.shape => {
-                return Err(IngestError::MixedDateFormats {
-                    at: at().to_string(),
-                    value: value(),
-                    first: first.clone(),
-                });
-            }
-            Some(_) => {}
+        match self
+            .dates
+            .shapes
+            .iter_mut()
+            .find(|seen| seen.shape == date.shape)
+        {
+            Some(seen) => seen.lines += 1,
+            None => self.dates.shapes.push(DateShapeLines {
+                shape: date.shape,
+                lines: 1,
+                example: format!("{}: \"{}\"", at(), value()),
+            }),
         }
         if date.shape != DateShape::DayMonth {
             return Ok(date);
@@ -702,12 +706,23 @@ impl<'o> Aggregator<'o> {
 
     /// The date reading the file allows, and the report on how it was chosen.
     fn chosen_reading(&self) -> (usize, DateOrderReport) {
-        let shape = self.dates.shape.as_ref().map(|(shape, _)| *shape);
-        if shape != Some(DateShape::DayMonth) {
+        let shape = self.dates.shapes.first().map(|seen| seen.shape);
+        let shapes = if self.dates.shapes.len() > 1 {
+            self.dates.shapes.clone()
+        } else {
+            Vec::new()
+        };
+        if !self
+            .dates
+            .shapes
+            .iter()
+            .any(|seen| seen.shape == DateShape::DayMonth)
+        {
             return (
                 MONTH_FIRST,
                 DateOrderReport {
                     shape,
+                    shapes,
                     order: None,
                     ambiguous: false,
                     evidence: None,
@@ -746,6 +761,7 @@ impl<'o> Aggregator<'o> {
             reading,
             DateOrderReport {
                 shape,
+                shapes,
                 order: Some(order),
                 ambiguous,
                 evidence,
@@ -791,11 +807,13 @@ impl<'o> Aggregator<'o> {
         let (first, last) = self.first_last[reading];
         let snapshot_day = (last != i64::MIN).then(|| dates::day_of(last) + 1);
         let mut purchase_days = vec![Vec::new(); self.accumulators.len()];
+        let mut every_day = Vec::with_capacity(self.day_amounts.len());
         for (&(customer, days), (amount, occasions)) in &self.day_amounts {
             let day = (days[reading] != i64::MIN)
                 .then(|| dates::to_naive_date(days[reading]))
                 .flatten();
             if let Some(day) = day {
+                every_day.push((days[reading], customer));
                 purchase_days[customer as usize].push(PurchaseDay {
                     day,
                     amount: amount.sum,
@@ -847,7 +865,9 @@ impl<'o> Aggregator<'o> {
             });
         }
         customers.sort_by(|a, b| compare_ids(&a.customer_id, &b.customer_id));
+        let far_dates = far_dates(&mut every_day, &self.customers);
         Ok(Aggregated {
+            far_dates,
             kind: self.kind,
             customers,
             rows_read: self.rows_read,
@@ -874,6 +894,45 @@ impl<'o> Aggregator<'o> {
             date_order,
         })
     }
+}
+
+/// The purchase days (day, customer index) far from the rest, see [`FarDates`]. O(n): two
+/// selections, no sort. Needs 100 days for the percentiles to mean anything.
+fn far_dates(
+    days: &mut [(i64, u32)],
+    customers: &HashMap<Vec<u8>, u32, FixedState>,
+) -> Option<FarDates> {
+    if days.len() < 100 {
+        return None;
+    }
+    let n = days.len();
+    let (low_at, high_at) = (n / 100, n - 1 - n / 100);
+    let usual_first = days.select_nth_unstable(low_at).1.0;
+    let usual_last = days.select_nth_unstable(high_at).1.0;
+    let far = |day: i64| {
+        day < usual_first - FAR_DATE_MARGIN_DAYS || day > usual_last + FAR_DATE_MARGIN_DAYS
+    };
+    let mut far_days = days.iter().filter(|(day, _)| far(*day));
+    let &(first_far, customer) = far_days.next()?;
+    let (mut earliest, mut latest, mut count) = (first_far, first_far, 1);
+    for &(day, _) in far_days {
+        earliest = earliest.min(day);
+        latest = latest.max(day);
+        count += 1;
+    }
+    let example_customer = customers
+        .iter()
+        .find(|&(_, &index)| index == customer)
+        .map(|(id, _)| String::from_utf8_lossy(id).into_owned())
+        .unwrap_or_default();
+    Some(FarDates {
+        purchase_days: count,
+        usual_first: dates::to_naive_date(usual_first)?,
+        usual_last: dates::to_naive_date(usual_last)?,
+        earliest: dates::to_naive_date(earliest)?,
+        latest: dates::to_naive_date(latest)?,
+        example_customer,
+    })
 }
 
 /// Purchase days in date order, one per day: two date texts that are different days under the
@@ -933,6 +992,7 @@ pub struct Aggregated {
     pub netted_cancellation_rows: u64,
     pub customers_without_positive_total: u64,
     pub date_order: DateOrderReport,
+    pub far_dates: Option<FarDates>,
 }
 
 /// What exports write where a customer id is missing: empty cells, null spellings,

@@ -9,11 +9,16 @@
 //! is dropped and the wall-clock time is kept as written, so each purchase falls on the calendar
 //! day the file shows (converting to UTC would move late-evening purchases to the next day).
 //!
+//! A bare number between 20,000 and 80,000 (1954-2119), with or without a fraction, is an Excel
+//! serial day number: what a workbook holds in a date column whose cells lost their date format,
+//! and what a CSV saved from such a sheet shows. Each value is read on its own, so a column may
+//! mix shapes (typed workbook dates next to text dates); only slash dates need the whole file.
+//!
 //! Over 400 lines because a third is tests over the date layouts found in real exports.
 
 use serde::{Deserialize, Serialize};
 
-/// How dates are written in the file, fixed by the first date that is read.
+/// How one date is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DateShape {
@@ -25,6 +30,8 @@ pub enum DateShape {
     DayMonth,
     /// A month name: `04-Jan-2010`, `4 Jan 2010`, `Jan 4, 2010`, optionally with a time.
     MonthName,
+    /// An Excel serial day number (`40179.5` is 2010-01-01 12:00).
+    ExcelSerial,
 }
 
 impl DateShape {
@@ -34,6 +41,7 @@ impl DateShape {
             DateShape::Compact => "YYYYMMDD",
             DateShape::DayMonth => "M/D/YYYY or D/M/YYYY",
             DateShape::MonthName => "D Mon YYYY",
+            DateShape::ExcelSerial => "Excel serial day number",
         }
     }
 }
@@ -74,6 +82,12 @@ pub fn parse_date(text: &[u8]) -> Option<ParsedDate> {
         .any(|letters| letters.iter().all(u8::is_ascii_alphabetic))
     {
         return parse_month_name_date(text);
+    }
+    if let Some(stamp) = excel_serial(text) {
+        return Some(ParsedDate {
+            shape: DateShape::ExcelSerial,
+            readings: [Some(stamp); 2],
+        });
     }
     let (date, time) = match text.iter().position(|&b| b == b' ' || b == b'T') {
         Some(split) => (&text[..split], Some(text[split + 1..].trim_ascii())),
@@ -119,6 +133,36 @@ pub fn parse_date(text: &[u8]) -> Option<ParsedDate> {
         shape: DateShape::DayMonth,
         readings,
     })
+}
+
+/// The serial days Excel's 1900 date system writes for 1954-09-29 .. 2119-01-10: five digits,
+/// which no other date shape is. Day 0 is 1899-12-30 for every serial past 60 (Excel counts a
+/// 29 February 1900 that never was).
+const EXCEL_SERIALS: std::ops::Range<u32> = 20_000..80_000;
+
+/// Seconds since 1970 of an Excel serial day number with an optional fraction of a day, to the
+/// nearest second.
+fn excel_serial(text: &[u8]) -> Option<i64> {
+    let (whole, fraction) = match text.iter().position(|&b| b == b'.') {
+        Some(dot) => (&text[..dot], &text[dot + 1..]),
+        None => (text, &b""[..]),
+    };
+    if whole.len() != 5 || !fraction.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let day = number(whole)?;
+    if !EXCEL_SERIALS.contains(&day) {
+        return None;
+    }
+    // At most 9 digits of the fraction matter at second resolution.
+    let digits = &fraction[..fraction.len().min(9)];
+    let seconds = match number(digits) {
+        Some(part) => (f64::from(part) / 10f64.powi(digits.len() as i32) * SECONDS_PER_DAY as f64)
+            .round() as i64,
+        None => 0,
+    };
+    let epoch = days_from_civil(1899, 12, 30)?;
+    Some((epoch + i64::from(day)) * SECONDS_PER_DAY + seconds)
 }
 
 /// `04-Jan-2010`, `4 Jan 2010`, `Jan 4, 2010`, `4 January 2010`, each with an optional time.
@@ -372,6 +416,35 @@ mod tests {
             parse_date(b"Sept 30, 2010 1:05 PM").unwrap().readings[0],
             Some(stamp(2010, 9, 30, 13, 5, 0))
         );
+    }
+
+    #[test]
+    fn excel_serials_match_excel() {
+        // =DATE(2010,1,1) is 40179 in Excel's 1900 system; =DATE(2011,12,9)+TIME(12,50,0) is
+        // 40886.5347222...
+        let new_year = parse_date(b"40179").unwrap();
+        assert_eq!(new_year.shape, DateShape::ExcelSerial);
+        assert_eq!(new_year.readings, [Some(stamp(2010, 1, 1, 0, 0, 0)); 2]);
+        let afternoon = parse_date(b"40886.534722222").unwrap();
+        assert_eq!(afternoon.readings[0], Some(stamp(2011, 12, 9, 12, 50, 0)));
+        assert_eq!(
+            parse_date(b"40179.").unwrap().readings[0],
+            Some(stamp(2010, 1, 1, 0, 0, 0))
+        );
+        for not_serial in [
+            &b"19999"[..],
+            b"80000",
+            b"4017",
+            b"40179.5x",
+            b"-40179",
+            b"401790",
+        ] {
+            assert!(
+                parse_date(not_serial).is_none_or(|d| d.shape != DateShape::ExcelSerial),
+                "{}",
+                String::from_utf8_lossy(not_serial)
+            );
+        }
     }
 
     #[test]

@@ -27,6 +27,7 @@
 mod clean;
 mod columns;
 mod dates;
+mod notes;
 mod numbers;
 mod source;
 
@@ -40,6 +41,7 @@ pub use clean::{
 };
 pub use columns::{ColumnMapping, Role};
 pub use dates::{DateOrder, DateShape, days_from_civil};
+pub use notes::ReadingNote;
 pub use numbers::{DecimalSeparator, NumberFormatReport};
 pub use source::{FileFormat, SNIFF_BYTES, SkippedSheet, TextEncoding};
 
@@ -251,16 +253,30 @@ pub struct CancellationReport {
 /// The cancellation rule as [`CancellationReport::rule`] states it.
 pub const CANCELLATION_RULE: &str = "invoice is \"C\" followed by digits (UCI Online Retail)";
 
-/// How slash dates were read.
+/// How the dates were written and how slash dates were read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DateOrderReport {
+    /// The first date's shape.
     pub shape: Option<DateShape>,
+    /// Every shape, when dates are written in more than one way (typed workbook dates beside
+    /// text dates); empty otherwise.
+    #[serde(default)]
+    pub shapes: Vec<DateShapeLines>,
     /// Month-first or day-first; `None` when the shape is not ambiguous.
     pub order: Option<DateOrder>,
     /// True when no row could tell (every day and month <= 12): month-first was assumed.
     pub ambiguous: bool,
     /// The row that decided, or why.
     pub evidence: Option<String>,
+}
+
+/// The lines whose date is written in one shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateShapeLines {
+    pub shape: DateShape,
+    pub lines: u64,
+    /// The first such line and its date, as `line 3: "12/2/2009 08:00"`.
+    pub example: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -299,7 +315,30 @@ pub struct QualityReport {
     /// Sheets of a workbook left out because their first row is not the header.
     #[serde(default)]
     pub skipped_sheets: Vec<SkippedSheet>,
+    /// Purchase days far outside the rest, kept but flagged.
+    #[serde(default)]
+    pub far_dates: Option<FarDates>,
 }
+
+/// Purchase days more than [`FAR_DATE_MARGIN_DAYS`] outside the days of the central 98% of
+/// purchase days: typos (2099 for 2009) and placeholders (1900-01-01) that would move the
+/// snapshot, and with it every recency, or the first purchase. They are kept, since a date
+/// cannot be told wrong for sure, and shown so the user can fix the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FarDates {
+    /// Customer purchase days (one per customer and day) that are far out.
+    pub purchase_days: u64,
+    /// The 1st and 99th percentile of all purchase days.
+    pub usual_first: NaiveDate,
+    pub usual_last: NaiveDate,
+    pub earliest: NaiveDate,
+    pub latest: NaiveDate,
+    /// A customer with a far purchase day, to look up in the file.
+    pub example_customer: String,
+}
+
+/// How far outside the central 98% of purchase days a day is flagged.
+pub const FAR_DATE_MARGIN_DAYS: i64 = 365;
 
 /// One customer's totals. `recency` is counted to the day after the file's last purchase.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -435,12 +474,6 @@ pub enum IngestError {
         /// As written: `quantity x price`, or the amount column's text.
         amount: String,
         limit: f64,
-    },
-    #[error("mixed date formats: {at} has \"{value}\", but the first date was \"{first}\"")]
-    MixedDateFormats {
-        at: String,
-        value: String,
-        first: String,
     },
     #[error(
         "mixed date formats: {day_first_at} has \"{day_first_value}\" (day first) and {month_first_at} has \"{month_first_value}\" (month first)"
@@ -578,6 +611,7 @@ fn sniff_date_order(
 ) -> DateOrderReport {
     let unknown = DateOrderReport {
         shape: None,
+        shapes: Vec::new(),
         order: None,
         ambiguous: false,
         evidence: None,
@@ -597,7 +631,10 @@ fn sniff_date_order(
     let Some(&(_, first)) = parsed.first() else {
         return unknown;
     };
-    if first.shape != DateShape::DayMonth {
+    if !parsed
+        .iter()
+        .any(|(_, date)| date.shape == DateShape::DayMonth)
+    {
         return DateOrderReport {
             shape: Some(first.shape),
             ..unknown
@@ -641,6 +678,7 @@ fn sniff_date_order(
         (None, None) => {
             return DateOrderReport {
                 shape: Some(first.shape),
+                shapes: Vec::new(),
                 order: Some(DateOrder::Mdy),
                 ambiguous: true,
                 evidence: None,
@@ -649,6 +687,7 @@ fn sniff_date_order(
     };
     DateOrderReport {
         shape: Some(first.shape),
+        shapes: Vec::new(),
         order: Some(order),
         ambiguous: false,
         evidence,
@@ -786,6 +825,7 @@ pub fn read_transactions<'r, R: Read + 'r>(
         header_found_at,
         number_formats: aggregated.number_formats,
         skipped_sheets: records.skipped_sheets(),
+        far_dates: aggregated.far_dates,
     };
     Ok(Ingested {
         customers: aggregated.customers,
