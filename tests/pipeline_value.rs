@@ -9,15 +9,16 @@ use std::fs::File;
 use std::io::BufReader;
 
 use rfm_studio::core::clv::{
-    ClvOptions, bgnbd, fit_customer_value, gamma_gamma, predict, summarize,
+    ClvOptions, CustomerValue, bgnbd, fit_customer_value, gamma_gamma, predict, summarize,
 };
 use rfm_studio::core::cohorts::cohort_retention;
-use rfm_studio::core::export::{labels_csv, migration_csv};
+use rfm_studio::core::export::{churn_risk_csv, labels_csv, migration_csv};
 use rfm_studio::core::ingest::{IngestOptions, Ingested, read_transactions};
 use rfm_studio::core::pipeline::{
     CustomerColumns, NEW_CUSTOMER, PipelineOptions, Report, run_blocking, segment_code,
 };
 use rfm_studio::core::rfm::RfmTable;
+use rfm_studio::core::roi::campaign::{retained_value, segment_audiences};
 
 fn real_sheet() -> Ingested {
     let file = File::open(support::real_sheet_path()).expect("the real sheet in tests/data");
@@ -122,6 +123,19 @@ fn below_the_sample_size_the_stage_is_core_clv_on_every_customer() {
         ",{},{},{}",
         value.p_alive[0], value.expected_purchases[0], value.clv[0]
     )));
+    let risk = churn_risk_csv(&report, &[0]);
+    assert_eq!(
+        risk.lines().nth(1).unwrap(),
+        format!(
+            "{},{},{},{},{},{}",
+            report.customers[0].id,
+            report.customers[0].segment,
+            value.p_alive[0],
+            value.expected_purchases[0],
+            value.clv[0],
+            value.clv[0] * (1.0 - value.p_alive[0])
+        )
+    );
     let moved = migration_csv(&report);
     assert_eq!(moved.lines().count(), 4313);
     assert_eq!(
@@ -131,6 +145,28 @@ fn below_the_sample_size_the_stage_is_core_clv_on_every_customer() {
             .count(),
         new.customers
     );
+
+    // The ROI view's audiences: every customer once, and a segment's retained value is
+    // campaign::retained_value of its customers' direct predictions.
+    let audiences = segment_audiences(&report);
+    assert_eq!(audiences.iter().map(|a| a.customers).sum::<usize>(), 4312);
+    for audience in &audiences {
+        let members: Vec<&CustomerValue> = report
+            .customers
+            .iter()
+            .zip(&direct.customers)
+            .filter(|(c, _)| c.segment == audience.segment)
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(members.len(), audience.customers);
+        let expected = retained_value(&members);
+        assert!(
+            (audience.retained_value - expected).abs() <= 1e-12 * expected.abs(),
+            "{}: {} vs {expected}",
+            audience.segment,
+            audience.retained_value
+        );
+    }
 
     // The value columns cross to the page with the others and come back unchanged.
     let mut sent = report.clone();
