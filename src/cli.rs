@@ -617,6 +617,27 @@ fn run_segment(args: &SegmentArgs) -> Result<(), CliError> {
         );
     }
     println!("{}", report.verdict);
+    match (&report.value, &report.value_note) {
+        (Some(value), _) => {
+            let alive: f64 = value.p_alive.iter().sum();
+            let clv: f64 = value.clv.iter().sum();
+            println!(
+                "customer value over {} days (models fitted on {} of {} customers): {:.0} \
+                 expected alive, {:.0} expected purchases, CLV {}{}",
+                value.options.horizon_days,
+                value.fitted_on,
+                value.customers,
+                alive,
+                value.expected_purchases.iter().sum::<f64>(),
+                money(clv),
+                value
+                    .spend_note
+                    .as_ref()
+                    .map_or_else(String::new, |note| format!(" (no CLV: {note})"))
+            );
+        }
+        (None, note) => println!("no customer value: {}", note.as_deref().unwrap_or("")),
+    }
     if !report.sample.is_everyone() {
         println!(
             "sampled (seed {}, {} of {} customers; silhouette standard errors up to {:.4}): {}",

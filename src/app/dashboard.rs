@@ -52,6 +52,8 @@ pub fn Dashboard() -> impl IntoView {
                     Tab::Map => view! { <views::Map /> }.into_any(),
                     Tab::Models => view! { <views::Models /> }.into_any(),
                     Tab::Validation => view! { <views::Validation /> }.into_any(),
+                    Tab::Value => view! { <views::Value /> }.into_any(),
+                    Tab::Cohorts => view! { <views::Cohorts /> }.into_any(),
                     Tab::Roi => view! { <views::Roi /> }.into_any(),
                 }}
             </div>

@@ -73,8 +73,3 @@ pub fn sample_note(sample: &SampleReport, seed: u64) -> Option<String> {
         )
     })
 }
-
-/// A relative change (0.15) as a signed whole percentage: "+15%".
-pub fn signed_percent(value: f64) -> String {
-    format!("{:+.0}%", 100.0 * value)
-}

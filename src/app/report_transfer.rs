@@ -41,6 +41,9 @@ pub fn to_js(columns: &CustomerColumns) -> Result<(Object, Array), JsValue> {
         ("monetary", &columns.monetary),
         ("pca", &columns.pca),
         ("latent", &columns.latent),
+        ("p_alive", &columns.p_alive),
+        ("expected_purchases", &columns.expected_purchases),
+        ("clv", &columns.clv),
     ] {
         let (array, buffer) = floats(values);
         set(key, array, buffer)?;
@@ -49,6 +52,8 @@ pub fn to_js(columns: &CustomerColumns) -> Result<(Object, Array), JsValue> {
     set("scores", array, buffer)?;
     let (array, buffer) = bytes(&columns.segments);
     set("segments", array, buffer)?;
+    let (array, buffer) = bytes(&columns.migration_before);
+    set("migration_before", array, buffer)?;
     let names: Array = columns.segment_names.iter().map(JsValue::from).collect();
     set("segment_names", names.into(), None)?;
     let labels = Array::new();
@@ -110,5 +115,9 @@ pub fn from_js(object: &JsValue) -> Result<CustomerColumns, String> {
         pca: floats("pca")?,
         latent: floats("latent")?,
         labels,
+        p_alive: floats("p_alive")?,
+        expected_purchases: floats("expected_purchases")?,
+        clv: floats("clv")?,
+        migration_before: bytes("migration_before")?,
     })
 }

@@ -5,16 +5,27 @@ use std::fmt::Write;
 
 use super::evaluate::PairwiseTest;
 use super::pipeline::Report;
+use super::rfm::Segment;
 
 /// `customer_id,recency,frequency,monetary,<one column per variant>,tsne_x,tsne_y` for the
-/// customers in `rows` (indices into the report), in that order.
+/// customers in `rows` (indices into the report), in that order; then, where the run has
+/// customer value, `p_alive,expected_purchases` and `clv` (over the report's horizon) where
+/// the spend model is identified.
 pub fn labels_csv(report: &Report, rows: &[usize]) -> String {
     let mut out = String::from("customer_id,recency,frequency,monetary");
     for v in &report.variants {
         out.push(',');
         out.push_str(&csv_text(&v.name));
     }
-    out.push_str(",tsne_x,tsne_y\n");
+    out.push_str(",tsne_x,tsne_y");
+    let value = report.value.as_ref();
+    if let Some(value) = value {
+        out.push_str(",p_alive,expected_purchases");
+        if !value.clv.is_empty() {
+            out.push_str(",clv");
+        }
+    }
+    out.push('\n');
     for &i in rows {
         let c = &report.customers[i];
         let _ = write!(
@@ -31,10 +42,71 @@ pub fn labels_csv(report: &Report, rows: &[usize]) -> String {
         // Customers outside the map's sample have no t-SNE position: empty cells.
         match report.tsne_of(i) {
             Some([x, y]) => {
-                let _ = writeln!(out, ",{x},{y}");
+                let _ = write!(out, ",{x},{y}");
             }
-            None => out.push_str(",,\n"),
+            None => out.push_str(",,"),
         }
+        if let Some(value) = value {
+            let _ = write!(out, ",{},{}", value.p_alive[i], value.expected_purchases[i]);
+            if let Some(clv) = value.clv.get(i) {
+                let _ = write!(out, ",{clv}");
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The churn-risk table as the Value view ranks it: `rows` (indices into the report, in the
+/// view's order) with their segment, P(alive), expected purchases, CLV and value at risk (those
+/// two cells empty where the spend model is not identified). Empty without a value report.
+pub fn churn_risk_csv(report: &Report, rows: &[usize]) -> String {
+    let Some(value) = report.value.as_ref() else {
+        return String::new();
+    };
+    let mut out =
+        String::from("customer_id,segment,p_alive,expected_purchases,clv,value_at_risk\n");
+    for &i in rows {
+        let (p_alive, customer) = (value.p_alive[i], &report.customers[i]);
+        let _ = write!(
+            out,
+            "{},{},{p_alive},{}",
+            csv_text(&customer.id),
+            csv_text(&customer.segment),
+            value.expected_purchases[i]
+        );
+        let _ = match value.clv.get(i) {
+            Some(&clv) => writeln!(out, ",{clv},{}", value_at_risk(clv, p_alive)),
+            None => writeln!(out, ",,"),
+        };
+    }
+    out
+}
+
+/// What a customer's CLV stands to lose if they have already left: CLV × (1 − P(alive)).
+pub fn value_at_risk(clv: f64, p_alive: f64) -> f64 {
+    clv * (1.0 - p_alive)
+}
+
+/// `customer_id,before,after` segments of the migration (before: the segment at the earlier
+/// date, or "New customer" for one who first bought after it, not to be confused with the
+/// classic segment "New"), every customer in report order. Empty without a migration.
+pub fn migration_csv(report: &Report) -> String {
+    let Some(value) = report.value.as_ref().filter(|v| v.migration.is_some()) else {
+        return String::new();
+    };
+    let mut out = String::from("customer_id,before,after\n");
+    for (customer, &before) in report.customers.iter().zip(&value.migration_before) {
+        let before = Segment::ALL
+            .get(usize::from(before))
+            .map_or("New customer", |s| s.name());
+        let _ = writeln!(
+            out,
+            "{},{},{}",
+            csv_text(&customer.id),
+            csv_text(before),
+            csv_text(&customer.segment)
+        );
     }
     out
 }

@@ -1,5 +1,5 @@
 // Usable by everyone: axe-core finds no serious or critical violation in any view (start screen,
-// preview, the eight dashboard tabs) in the light and the dark theme, and the whole flow from the
+// preview, the ten dashboard tabs) in the light and the dark theme, and the whole flow from the
 // start screen to a download works with the keyboard alone.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { openApp, screenshot, REPO } from "./browser.mjs";
 
-const TABS = ["overview", "segments", "distributions", "profiles", "map", "models", "validation", "roi"];
+const TABS = ["overview", "segments", "distributions", "profiles", "map", "models", "validation", "value", "cohorts", "roi"];
 const SMALL_CSV = { name: "small.csv", mimeType: "text/csv", buffer: Buffer.from("customer,recency,frequency,monetary\n1,3,2,10\n2,30,1,5\n") };
 const AXE = await readFile(join(REPO, "node_modules", "axe-core", "axe.min.js"), "utf8");
 

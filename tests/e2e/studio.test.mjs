@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openApp, foreignRequests, screenshot, REPO } from "./browser.mjs";
 
-const TABS = ["overview", "segments", "distributions", "profiles", "map", "models", "validation", "roi"];
+const TABS = ["overview", "segments", "distributions", "profiles", "map", "models", "validation", "value", "cohorts", "roi"];
 // In the repository (CC BY 4.0, see tests/data/NOTICE), so a fresh clone runs this test too.
 const REAL_SHEET = join(REPO, "tests", "data", "online_retail_II_2009_2010.csv.gz");
 
@@ -85,6 +85,17 @@ test("the real Online Retail II 2009-2010 sheet gives 4,312 customers", async ()
     assert.match(notes, /recognised by: invoice is "C" followed by digits/);
     assert.match(notes, /datesYYYY-MM-DD/);
     await visitEveryView(app, "real");
+    // Customer value, cohorts and migration on real transactions, in the dark theme too.
+    await app.page.getByTestId("tab-value").click();
+    assert.match(await app.page.getByTestId("value-kpis").textContent(), /Expected alive/);
+    assert.equal(await app.page.getByTestId("churn-risk").locator("tbody tr").count(), 20);
+    await app.page.getByTestId("theme-toggle").click();
+    for (const tab of ["value", "cohorts"]) {
+      await app.page.getByTestId(`tab-${tab}`).click();
+      await app.page.waitForFunction(() => [...document.querySelectorAll(".chart")].every((c) => c.querySelector(".main-svg")), null, { timeout: 30_000 });
+      await screenshot(app.page, `real-${tab}-dark`);
+    }
+    assert.match(await app.page.getByTestId("migration").textContent(), /New \(first bought since\)/);
     assert.deepEqual(app.problems, []);
     assert.deepEqual(foreignRequests(app.requests, app.origin), []);
   } finally {

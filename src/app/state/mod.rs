@@ -13,7 +13,7 @@ use super::worker_client::WorkerClient;
 use crate::core::embed::autoencoder::EpochReport;
 use crate::core::ingest::Sniffed;
 use crate::core::pipeline::{OptionsError, PipelineOptions, Report, Stage};
-use crate::core::roi::RoiAssumptions;
+use crate::core::roi::campaign::CampaignPlan;
 use conversation::{Job, JobKind};
 
 /// Rows of the built-in demo data set (generated in the worker by the project's generator).
@@ -49,11 +49,13 @@ pub enum Tab {
     Map,
     Models,
     Validation,
+    Value,
+    Cohorts,
     Roi,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 8] = [
+    pub const ALL: [Tab; 10] = [
         Tab::Overview,
         Tab::Segments,
         Tab::Distributions,
@@ -61,6 +63,8 @@ impl Tab {
         Tab::Map,
         Tab::Models,
         Tab::Validation,
+        Tab::Value,
+        Tab::Cohorts,
         Tab::Roi,
     ];
 
@@ -73,6 +77,8 @@ impl Tab {
             Tab::Map => "Map",
             Tab::Models => "Models",
             Tab::Validation => "Validation",
+            Tab::Value => "Value",
+            Tab::Cohorts => "Cohorts",
             Tab::Roi => "ROI",
         }
     }
@@ -107,7 +113,7 @@ pub struct AppState {
     pub tab: RwSignal<Tab>,
     pub dark: RwSignal<bool>,
     pub log_axis: RwSignal<bool>,
-    pub roi: RwSignal<RoiAssumptions>,
+    pub roi: RwSignal<CampaignPlan>,
     job: RwSignal<Option<Job>>,
     source: StoredValue<Option<Source>, LocalStorage>,
     client: StoredValue<Option<WorkerClient>, LocalStorage>,
@@ -141,7 +147,7 @@ impl AppState {
             tab: RwSignal::new(Tab::Overview),
             dark: RwSignal::new(dark),
             log_axis: RwSignal::new(true),
-            roi: RwSignal::new(RoiAssumptions::default()),
+            roi: RwSignal::new(CampaignPlan::default()),
             job: RwSignal::new(None),
             source: StoredValue::new_local(None),
             client: StoredValue::new_local(None),
@@ -248,7 +254,7 @@ impl AppState {
     }
 
     pub fn reset_roi(&self) {
-        self.roi.set(RoiAssumptions::default());
+        self.roi.set(CampaignPlan::default());
     }
 }
 

@@ -2,6 +2,7 @@
 //! [`Segmentation`](super::segmentation::Segmentation) and the cluster filter; charts are plotly
 //! figures rebuilt when what they read changes.
 
+mod cohorts;
 mod distributions;
 mod map;
 mod models;
@@ -10,7 +11,9 @@ mod profiles;
 mod roi;
 mod segments;
 mod validation;
+mod value;
 
+pub use cohorts::Cohorts;
 pub use distributions::Distributions;
 pub use map::Map;
 pub use models::Models;
@@ -19,3 +22,4 @@ pub use profiles::Profiles;
 pub use roi::Roi;
 pub use segments::Segments;
 pub use validation::Validation;
+pub use value::Value;

@@ -27,6 +27,11 @@ pub struct CustomerColumns {
     pub latent: Vec<f64>,
     /// Per variant, in report order, a cluster label per customer.
     pub labels: Vec<Vec<u8>>,
+    /// [`super::ValueReport`]'s per-customer columns, each empty where the report has none.
+    pub p_alive: Vec<f64>,
+    pub expected_purchases: Vec<f64>,
+    pub clv: Vec<f64>,
+    pub migration_before: Vec<u8>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -91,6 +96,12 @@ impl CustomerColumns {
                     .collect()
             })
             .collect::<Result<_, _>>()?;
+        if let Some(value) = report.value.as_mut() {
+            columns.p_alive = std::mem::take(&mut value.p_alive);
+            columns.expected_purchases = std::mem::take(&mut value.expected_purchases);
+            columns.clv = std::mem::take(&mut value.clv);
+            columns.migration_before = std::mem::take(&mut value.migration_before);
+        }
         Ok(columns)
     }
 
@@ -111,6 +122,32 @@ impl CustomerColumns {
         .all(|&len| len == n);
         if !lengths_agree || self.labels.len() != report.variants.len() {
             return Err(ColumnsError::Inconsistent("lengths"));
+        }
+        match report.value.as_mut() {
+            Some(value) => {
+                // The spend model or the migration may be missing: their columns are empty.
+                let full_or_empty = |len: usize, present: bool| len == if present { n } else { 0 };
+                let agree = self.p_alive.len() == n
+                    && self.expected_purchases.len() == n
+                    && full_or_empty(self.clv.len(), value.spend.is_some())
+                    && full_or_empty(self.migration_before.len(), value.migration.is_some());
+                if !agree {
+                    return Err(ColumnsError::Inconsistent("customer value"));
+                }
+                value.p_alive = self.p_alive;
+                value.expected_purchases = self.expected_purchases;
+                value.clv = self.clv;
+                value.migration_before = self.migration_before;
+            }
+            None => {
+                let empty = self.p_alive.is_empty()
+                    && self.expected_purchases.is_empty()
+                    && self.clv.is_empty()
+                    && self.migration_before.is_empty();
+                if !empty {
+                    return Err(ColumnsError::Inconsistent("customer value"));
+                }
+            }
         }
         let mut start = 0;
         let mut customers = Vec::with_capacity(n);

@@ -1,8 +1,9 @@
 //! The pipeline: one function owns the order of the stages, the progress they report and the
 //! report they produce. The browser worker, the command-line twin and the tests all call it.
 //!
-//! File -> ingest -> RFM -> scale -> {PCA, autoencoder} -> {KMeans, GMM, Ward} x 2 ->
-//! evaluate (quality, stability, robustness, interpretability, statistics) -> k sweep -> t-SNE.
+//! File -> ingest -> RFM -> customer value -> scale -> {PCA, autoencoder} ->
+//! {KMeans, GMM, Ward} x 2 -> evaluate (quality, stability, robustness, interpretability,
+//! statistics) -> k sweep -> t-SNE.
 //!
 //! The complexity budget, in customers n, with s = min(n, `sample_size`) customers in the run's
 //! seeded, stratified sample ([`crate::core::sampling`]) and k clusters:
@@ -11,6 +12,9 @@
 //! |---|---|---|
 //! | read, clean, aggregate | O(lines) time, O(n) memory | the whole file, streamed |
 //! | RFM scores, scaling, PCA | O(n log n) (quintiles sort) | every customer |
+//! | BG/NBD, Gamma-Gamma fits | O(s) per likelihood evaluation | the sample |
+//! | P(alive), expected purchases, CLV, frequency histogram | O(n) | every customer |
+//! | cohort retention, segment migration | O(purchase days + n log n) | every customer |
 //! | autoencoder | epochs x s / batch optimiser steps, then O(n) to embed | trains on the sample, embeds everyone |
 //! | KMeans, mixture | O(n k) per iteration | every customer |
 //! | Ward | tree O(s²) worst case, O(n k) to assign | tree on the sample, the rest to the cluster Ward would merge it into |
@@ -29,6 +33,7 @@ mod k_sweep;
 mod options;
 mod ranking;
 mod report;
+mod value;
 mod variant;
 
 use std::collections::HashSet;
@@ -46,8 +51,10 @@ pub use report::{
     SampleReport, Stage, StageTiming, Training, UnknownVariant, Variant, VariantId,
     seed_published_numbers,
 };
+pub use value::{HISTOGRAM_BINS, MAX_SPEND_SHAPE, NEW_CUSTOMER, ValueReport, segment_code};
 
 use super::cluster::{Algorithm, ClusterError};
+use super::clv::ClvOptions;
 use super::embed::autoencoder::{self, AutoencoderConfig, AutoencoderError, Encoder};
 use super::embed::pca::{Pca, PcaError};
 use super::embed::scale::{ScaleError, Scaler};
@@ -141,6 +148,10 @@ pub async fn run(
         CustomerSample::stratified(&strata, options.sample_size, options.seed ^ SAMPLE_STREAM);
     report_stage(progress, Stage::Rfm, 1, 1);
     stopwatch.lap(Stage::Rfm);
+
+    let value = value::customer_value(&ingested, &table, &sample, &ClvOptions::default());
+    report_stage(progress, Stage::Value, 1, 1);
+    stopwatch.lap(Stage::Value);
 
     let scaler = Scaler::fit(options.scaling, raw.view())?;
     let scaled = scaler.transform(raw.view())?;
@@ -250,9 +261,11 @@ pub async fn run(
             customers: n,
             size: sample.len(),
             limit: options.sample_size,
-            used_for: sample_uses(options),
+            used_for: sample_uses(options, value.is_ok()),
         },
         sample_rows: sample.rows,
+        value_note: value.as_ref().err().cloned(),
+        value: value.ok(),
         training: Training {
             device: device_label.to_string(),
             losses: fit.loss_curve,
@@ -351,7 +364,7 @@ fn check_segmentable(raw: ArrayView2<f64>, k: usize) -> Result<usize, PipelineEr
 }
 
 /// What the sample stood in for, in the words the views show.
-fn sample_uses(options: &PipelineOptions) -> Vec<String> {
+fn sample_uses(options: &PipelineOptions, customer_value: bool) -> Vec<String> {
     let mut uses = vec![
         "silhouettes".to_string(),
         "the Ward trees (other customers join the cluster Ward would merge them into)".into(),
@@ -361,6 +374,9 @@ fn sample_uses(options: &PipelineOptions) -> Vec<String> {
     ];
     if options.k_sweep {
         uses.push("the k sweep".into());
+    }
+    if customer_value {
+        uses.push("the BG/NBD and Gamma-Gamma fits (every customer is predicted)".into());
     }
     uses
 }

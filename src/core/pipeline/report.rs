@@ -8,6 +8,7 @@ use ndarray::Array2;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::PipelineOptions;
+use super::value::ValueReport;
 use crate::core::cluster::Algorithm;
 use crate::core::embed::autoencoder::EpochReport;
 use crate::core::evaluate::{
@@ -25,6 +26,7 @@ pub const FEATURES: [&str; 3] = ["recency", "frequency", "monetary"];
 pub enum Stage {
     Read,
     Rfm,
+    Value,
     Embed,
     Autoencoder,
     Cluster,
@@ -34,9 +36,10 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Stage; 8] = [
+    pub const ALL: [Stage; 9] = [
         Stage::Read,
         Stage::Rfm,
+        Stage::Value,
         Stage::Embed,
         Stage::Autoencoder,
         Stage::Cluster,
@@ -49,6 +52,7 @@ impl Stage {
         match self {
             Stage::Read => "Reading and cleaning",
             Stage::Rfm => "RFM per customer",
+            Stage::Value => "Customer value (BG/NBD, Gamma-Gamma)",
             Stage::Embed => "Scaling and PCA",
             Stage::Autoencoder => "Autoencoder training",
             Stage::Cluster => "Clustering (6 variants)",
@@ -316,6 +320,12 @@ pub struct Report {
     /// Indices into `customers` of the run's sample, ascending (every customer when exact).
     pub sample_rows: Vec<usize>,
     pub sample: SampleReport,
+    /// P(alive), CLV, cohorts and migration; `None` for an aggregated RFM table or data the
+    /// purchase model cannot be fitted on, with the reason in `value_note`.
+    #[serde(default)]
+    pub value: Option<ValueReport>,
+    #[serde(default)]
+    pub value_note: Option<String>,
     pub training: Training,
     pub variants: Vec<Variant>,
     /// Index into `variants`.

@@ -29,6 +29,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::clv::CustomerValue;
+use crate::core::pipeline::Report;
+use crate::core::rfm::Segment;
 
 /// Who a campaign can reach in one segment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -159,16 +161,52 @@ pub fn campaign_roi(
 /// Mean over the customers of CLV / P(alive): the horizon value of a customer who is still
 /// alive, i.e. what keeping one adds. 0 for no customers.
 pub fn retained_value(customers: &[&CustomerValue]) -> f64 {
+    mean_alive_value(customers.iter().map(|c| (c.clv, c.p_alive)))
+}
+
+/// [`retained_value`] from (CLV, P(alive)) pairs.
+fn mean_alive_value(customers: impl Iterator<Item = (f64, f64)>) -> f64 {
     let alive: Vec<f64> = customers
-        .iter()
-        .filter(|c| c.p_alive > 0.0)
-        .map(|c| c.clv / c.p_alive)
+        .filter(|&(_, p_alive)| p_alive > 0.0)
+        .map(|(clv, p_alive)| clv / p_alive)
         .collect();
     if alive.is_empty() {
         0.0
     } else {
         alive.iter().sum::<f64>() / alive.len() as f64
     }
+}
+
+/// Each classic RFM segment of a run as a campaign audience, in [`Segment::ALL`] order (empty
+/// segments left out): its customers, its revenue per purchase occasion (Σ monetary / Σ
+/// frequency) and, where the run has CLV, [`retained_value`] over its customers.
+pub fn segment_audiences(report: &Report) -> Vec<SegmentAudience> {
+    let value = report.value.as_ref().filter(|v| !v.clv.is_empty());
+    Segment::ALL
+        .iter()
+        .filter_map(|segment| {
+            let members: Vec<usize> = (0..report.customers.len())
+                .filter(|&i| report.customers[i].segment == segment.name())
+                .collect();
+            if members.is_empty() {
+                return None;
+            }
+            let revenue: f64 = members.iter().map(|&i| report.customers[i].monetary).sum();
+            let occasions: f64 = members.iter().map(|&i| report.customers[i].frequency).sum();
+            Some(SegmentAudience {
+                segment: segment.name().to_string(),
+                customers: members.len(),
+                average_order_value: if occasions > 0.0 {
+                    revenue / occasions
+                } else {
+                    0.0
+                },
+                retained_value: value.map_or(0.0, |v| {
+                    mean_alive_value(members.iter().map(|&i| (v.clv[i], v.p_alive[i])))
+                }),
+            })
+        })
+        .collect()
 }
 
 /// The seed project's headline levers.
