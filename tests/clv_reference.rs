@@ -4,16 +4,12 @@
 
 mod support;
 
-use std::fs::File;
-use std::io::BufReader;
-
 use rfm_studio::core::clv::diagnostics::{frequency_histogram, holdout_comparison};
 use rfm_studio::core::clv::{
     BgNbdParams, ClvOptions, CustomerSummary, GammaGammaParams, bgnbd, calibration_and_holdout,
     fit_customer_value, gamma_gamma, predict, summarize,
 };
 use rfm_studio::core::cohorts::cohort_retention;
-use rfm_studio::core::ingest::{IngestOptions, Ingested, read_transactions};
 use rfm_studio::core::migration::{EarlierState, default_earlier_date, migration};
 use rfm_studio::core::rfm::RfmTable;
 use serde::Deserialize;
@@ -122,17 +118,6 @@ fn cdnow_estimates_match_the_papers_and_lifetimes() {
     );
 }
 
-fn real_sheet() -> Ingested {
-    let file = File::open(support::real_sheet_path()).expect("the real sheet in tests/data");
-    read_transactions(
-        BufReader::new(file),
-        None,
-        &IngestOptions::default(),
-        &mut |_, _| {},
-    )
-    .expect("ingest")
-}
-
 #[derive(Deserialize)]
 struct PredictionRow {
     customer_id: String,
@@ -165,7 +150,7 @@ fn params_of(value: &Value) -> (BgNbdParams, GammaGammaParams) {
 
 #[test]
 fn real_sheet_summaries_predictions_and_diagnostics_match_lifetimes() {
-    let ingested = real_sheet();
+    let ingested = support::read_real_sheet();
     let expected = &reference()["online_retail"];
     let snapshot = ingested.report.snapshot_date.expect("dated transactions");
     assert_eq!(snapshot.to_string(), expected["snapshot"].as_str().unwrap());
@@ -323,7 +308,7 @@ struct PandasCohort {
 
 #[test]
 fn cohort_retention_of_the_real_sheet_matches_pandas() {
-    let ingested = real_sheet();
+    let ingested = support::read_real_sheet();
     let expected: std::collections::BTreeMap<String, PandasCohort> =
         support::fixture("clv/cohorts.json");
     let cohorts = cohort_retention(&ingested.customers).expect("cohorts");
@@ -352,7 +337,7 @@ fn cohort_retention_of_the_real_sheet_matches_pandas() {
 
 #[test]
 fn migration_rows_add_up_to_the_earlier_dates_segments() {
-    let ingested = real_sheet();
+    let ingested = support::read_real_sheet();
     let end = RfmTable::from_ingested(&ingested, None).expect("end table");
     let (first, last) = (
         ingested.report.first_date.expect("dates").date(),

@@ -5,31 +5,16 @@
 
 mod support;
 
-use std::fs::File;
-use std::io::BufReader;
-
 use rfm_studio::core::clv::{
     ClvOptions, CustomerValue, bgnbd, fit_customer_value, gamma_gamma, predict, summarize,
 };
 use rfm_studio::core::cohorts::cohort_retention;
 use rfm_studio::core::export::{churn_risk_csv, labels_csv, migration_csv};
-use rfm_studio::core::ingest::{IngestOptions, Ingested, read_transactions};
 use rfm_studio::core::pipeline::{
     CustomerColumns, NEW_CUSTOMER, PipelineOptions, Report, run_blocking, segment_code,
 };
 use rfm_studio::core::rfm::RfmTable;
 use rfm_studio::core::roi::campaign::{retained_value, segment_audiences};
-
-fn real_sheet() -> Ingested {
-    let file = File::open(support::real_sheet_path()).expect("the real sheet in tests/data");
-    read_transactions(
-        BufReader::new(file),
-        None,
-        &IngestOptions::default(),
-        &mut |_, _| {},
-    )
-    .expect("ingest")
-}
 
 /// The pipeline on the real sheet with the sampled stages kept short.
 fn run_real_sheet(sample_size: usize) -> Report {
@@ -55,7 +40,7 @@ fn below_the_sample_size_the_stage_is_core_clv_on_every_customer() {
     assert_eq!((value.customers, value.fitted_on), (4312, 4312));
     assert!(!value.is_sampled());
 
-    let ingested = real_sheet();
+    let ingested = support::read_real_sheet();
     let snapshot = ingested.report.snapshot_date.unwrap();
     let summaries = summarize(&ingested.customers, snapshot).unwrap();
     let direct = fit_customer_value(&summaries, &ClvOptions::default()).unwrap();
@@ -186,7 +171,7 @@ fn above_the_sample_size_the_fit_uses_exactly_the_sample_and_predicts_everyone()
     assert_eq!(value.fitted_on, report.sample.size);
     assert_eq!(value.customers, 4312);
 
-    let ingested = real_sheet();
+    let ingested = support::read_real_sheet();
     let summaries = summarize(&ingested.customers, ingested.report.snapshot_date.unwrap()).unwrap();
     let sample: Vec<_> = report
         .sample_rows

@@ -36,6 +36,18 @@ pub fn real_sheet_path() -> PathBuf {
     data_path("online_retail_II_2009_2010.csv.gz")
 }
 
+/// The real sheet read with the default options.
+pub fn read_real_sheet() -> rfm_studio::core::ingest::Ingested {
+    let file = std::fs::File::open(real_sheet_path()).expect("the real sheet in tests/data");
+    rfm_studio::core::ingest::read_transactions(
+        std::io::BufReader::new(file),
+        None,
+        &rfm_studio::core::ingest::IngestOptions::default(),
+        &mut |_, _| {},
+    )
+    .expect("ingest")
+}
+
 /// A 99-row Online Retail II excerpt with a UTF-8 BOM and month-first dates.
 pub fn bom_sample_path() -> PathBuf {
     data_path("online_retail_II_sample_bom_mdy.csv")
