@@ -184,6 +184,16 @@ pub struct SegmentArgs {
     /// seeded, stratified sample of at most this many customers (exact at or below it).
     #[arg(long, default_value_t = DEFAULT_SAMPLE_SIZE)]
     pub sample_size: usize,
+    /// Days ahead for the expected purchases and the CLV.
+    #[arg(long, default_value_t = 90.0)]
+    pub horizon_days: f64,
+    /// Discount rate per 30-day month (lifetimes' default 0.01, about 12.7% a year).
+    #[arg(long, default_value_t = 0.01)]
+    pub discount_rate: f64,
+    /// Segment migration and the purchase model's holdout start here (YYYY-MM-DD); default: a
+    /// quarter before the last purchase.
+    #[arg(long)]
+    pub migration_date: Option<NaiveDate>,
     #[command(flatten)]
     pub ingest: IngestArgs,
 }
@@ -564,6 +574,11 @@ fn segment_report(args: &SegmentArgs) -> Result<Report, CliError> {
         ingest: ingest_options(&args.ingest)?,
         k_sweep: !args.no_k_sweep,
         sample_size: args.sample_size,
+        clv: ClvOptions {
+            horizon_days: args.horizon_days,
+            monthly_discount_rate: args.discount_rate,
+        },
+        migration_date: args.migration_date,
         ..PipelineOptions::default()
     };
     let show_progress = std::io::stderr().is_terminal();
@@ -637,6 +652,33 @@ fn run_segment(args: &SegmentArgs) -> Result<(), CliError> {
             );
         }
         (None, note) => println!("no customer value: {}", note.as_deref().unwrap_or("")),
+    }
+    if let Some(value) = &report.value {
+        match (&value.migration, &value.holdout) {
+            (Some(migration), Some(check)) => {
+                let (actual, predicted) = check.bins.iter().fold((0.0, 0.0), |(a, p), bin| {
+                    let n = bin.customers as f64;
+                    (a + n * bin.actual_mean, p + n * bin.predicted_mean)
+                });
+                println!(
+                    "since {}: {} new customers; holdout of {:.0} days: {:.0} purchases, \
+                     {:.0} predicted by BG/NBD refitted up to that date",
+                    migration.earlier_date,
+                    migration.rows.last().map_or(0, |row| row.customers),
+                    check.holdout_days,
+                    actual,
+                    predicted
+                );
+            }
+            _ => println!(
+                "no migration or holdout: {}",
+                value
+                    .holdout_note
+                    .as_deref()
+                    .or(value.migration_note.as_deref())
+                    .unwrap_or("")
+            ),
+        }
     }
     if !report.sample.is_everyone() {
         println!(

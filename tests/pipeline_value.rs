@@ -5,33 +5,41 @@
 
 mod support;
 
+use chrono::NaiveDate;
+use rfm_studio::core::clv::diagnostics::holdout_comparison;
 use rfm_studio::core::clv::{
-    ClvOptions, CustomerValue, bgnbd, fit_customer_value, gamma_gamma, predict, summarize,
+    ClvOptions, CustomerValue, bgnbd, calibration_and_holdout, fit_customer_value, gamma_gamma,
+    predict, summarize,
 };
 use rfm_studio::core::cohorts::cohort_retention;
 use rfm_studio::core::export::{churn_risk_csv, labels_csv, migration_csv};
 use rfm_studio::core::pipeline::{
-    CustomerColumns, NEW_CUSTOMER, PipelineOptions, Report, run_blocking, segment_code,
+    CustomerColumns, HISTOGRAM_BINS, NEW_CUSTOMER, PipelineOptions, Report, run_blocking,
+    segment_code,
 };
 use rfm_studio::core::rfm::RfmTable;
 use rfm_studio::core::roi::campaign::{retained_value, segment_audiences};
+use rfm_studio::core::warehouse::SegmentModel;
 
-/// The pipeline on the real sheet with the sampled stages kept short.
-fn run_real_sheet(sample_size: usize) -> Report {
-    let bytes = std::fs::read(support::real_sheet_path()).expect("the real sheet in tests/data");
-    let options = PipelineOptions {
+/// Options for the real sheet with the sampled stages kept short.
+fn short_options(sample_size: usize) -> PipelineOptions {
+    PipelineOptions {
         sample_size,
         k_sweep: false,
         stability_rounds: 2,
         tsne_iterations: 250,
         ..PipelineOptions::default()
-    };
-    run_blocking(bytes.as_slice(), None, &options, &mut |_| {}).expect("the pipeline runs")
+    }
+}
+
+fn run_real_sheet(options: &PipelineOptions) -> Report {
+    let bytes = std::fs::read(support::real_sheet_path()).expect("the real sheet in tests/data");
+    run_blocking(bytes.as_slice(), None, options, &mut |_| {}).expect("the pipeline runs")
 }
 
 #[test]
 fn below_the_sample_size_the_stage_is_core_clv_on_every_customer() {
-    let report = run_real_sheet(PipelineOptions::default().sample_size);
+    let report = run_real_sheet(&short_options(PipelineOptions::default().sample_size));
     let value = report
         .value
         .as_ref()
@@ -89,6 +97,78 @@ fn below_the_sample_size_the_stage_is_core_clv_on_every_customer() {
     }
     let new = migration.rows.last().unwrap();
     assert_eq!(new.customers, 4312 - earlier.customers.len());
+
+    // The holdout check is the purchase model refitted on the purchases up to the earlier date
+    // and compared on those after it, as core::clv computes them directly.
+    let holdout = value.holdout.as_ref().expect("a holdout check");
+    let last = ingested.report.last_date.unwrap().date();
+    let split = calibration_and_holdout(&ingested.customers, migration.earlier_date, last).unwrap();
+    let calibration: Vec<_> = split.iter().map(|c| c.calibration.clone()).collect();
+    assert_eq!(holdout.purchases, bgnbd::fit(&calibration).unwrap());
+    assert_eq!(holdout.calibration_end, migration.earlier_date);
+    let days = (last - migration.earlier_date).num_days() as f64;
+    assert_eq!(
+        holdout.bins,
+        holdout_comparison(&holdout.purchases.params, &split, days, HISTOGRAM_BINS).unwrap()
+    );
+    assert_eq!(
+        holdout.bins.iter().map(|b| b.customers).sum::<usize>(),
+        earlier.customers.len()
+    );
+
+    // Each variant's model assigns its own customers as the scoring SQL does on real engines
+    // (README, "When your data outgrows one tab"): KMeans and mixtures exactly, the
+    // autoencoder's to float ties, Ward by the nearest sub-cluster mean (at most 1% moved).
+    let raw: Vec<[f64; 3]> = report
+        .customers
+        .iter()
+        .map(|c| [c.recency, c.frequency, c.monetary])
+        .collect();
+    for variant in &report.variants {
+        let model = SegmentModel::from_report(&report, &variant.name).unwrap();
+        let moved = model
+            .assign(&raw)
+            .iter()
+            .zip(&variant.labels)
+            .filter(|(a, b)| a != b)
+            .count();
+        let allowed = match variant.name.as_str() {
+            "AGGLO_PCA" | "AGGLO_AE" => 43,
+            "KM_AE" | "GMM_AE" => 4,
+            _ => 0,
+        };
+        assert!(moved <= allowed, "{}: {moved} moved", variant.name);
+    }
+
+    // The clusters' migration: the earlier date's customers by the cluster the end's model
+    // gives them, the new customers as the last row, every customer once.
+    assert_eq!(value.cluster_migrations.len(), report.variants.len());
+    let earlier_raw: Vec<[f64; 3]> = earlier
+        .customers
+        .iter()
+        .map(|c| [f64::from(c.recency), f64::from(c.frequency), c.monetary])
+        .collect();
+    for (variant, moved) in report.variants.iter().zip(&value.cluster_migrations) {
+        assert_eq!(moved.variant, variant.name);
+        let model = SegmentModel::from_report(&report, &variant.name).unwrap();
+        let before = model.assign(&earlier_raw);
+        let k = report.options.k;
+        assert_eq!(moved.to_customers.len(), k + 1);
+        for cluster in 0..k {
+            let expected = before.iter().filter(|&&c| c == cluster).count();
+            let row: usize = moved.to_customers[cluster].iter().sum();
+            assert_eq!(row, expected, "{} cluster {cluster}", variant.name);
+        }
+        assert_eq!(moved.to_customers[k].iter().sum::<usize>(), new.customers);
+        for after in 0..k {
+            let column: usize = moved.to_customers.iter().map(|row| row[after]).sum();
+            let labelled = variant.labels.iter().filter(|&&l| l == after).count();
+            assert_eq!(column, labelled, "{} end cluster {after}", variant.name);
+        }
+        let revenue: f64 = moved.to_revenue.iter().flatten().sum();
+        let segments_revenue: f64 = migration.rows.iter().flat_map(|r| &r.to_revenue).sum();
+        assert!((revenue - segments_revenue).abs() <= 1e-6 * segments_revenue);
+    }
     let coded_new = value
         .migration_before
         .iter()
@@ -165,10 +245,23 @@ fn below_the_sample_size_the_stage_is_core_clv_on_every_customer() {
 
 #[test]
 fn above_the_sample_size_the_fit_uses_exactly_the_sample_and_predicts_everyone() {
-    let report = run_real_sheet(1_000);
+    // A chosen migration date and a half-year horizon.
+    let chosen = NaiveDate::from_ymd_opt(2010, 6, 30).unwrap();
+    let options = PipelineOptions {
+        clv: ClvOptions {
+            horizon_days: 180.0,
+            monthly_discount_rate: 0.02,
+        },
+        migration_date: Some(chosen),
+        ..short_options(1_000)
+    };
+    let report = run_real_sheet(&options);
     let value = report.value.as_ref().expect("customer value");
     assert!(value.is_sampled());
     assert_eq!(value.fitted_on, report.sample.size);
+    assert_eq!(value.options, options.clv);
+    assert_eq!(value.migration.as_ref().unwrap().earlier_date, chosen);
+    assert_eq!(value.holdout.as_ref().unwrap().calibration_end, chosen);
     assert_eq!(value.customers, 4312);
 
     let ingested = support::read_real_sheet();
@@ -184,13 +277,7 @@ fn above_the_sample_size_the_fit_uses_exactly_the_sample_and_predicts_everyone()
     assert_eq!(value.purchases, purchases);
     assert_eq!(value.spend.as_ref(), Some(&spend));
 
-    let everyone = predict(
-        &summaries,
-        &purchases.params,
-        &spend.params,
-        &ClvOptions::default(),
-    )
-    .unwrap();
+    let everyone = predict(&summaries, &purchases.params, &spend.params, &options.clv).unwrap();
     assert_eq!(value.p_alive.len(), 4312);
     for (i, expected) in everyone.iter().enumerate() {
         assert_eq!(value.p_alive[i], expected.p_alive);

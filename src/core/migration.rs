@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::ingest::Ingested;
 use crate::core::rfm::{RfmError, RfmTable, Segment};
+use crate::core::warehouse::SegmentModel;
 
 /// Where a customer stood at the earlier date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +71,16 @@ pub fn migration(
     earlier_date: NaiveDate,
 ) -> Result<Migration, RfmError> {
     let earlier = RfmTable::as_of(ingested, earlier_date)?;
+    Ok(migration_from(ingested, end, &earlier, earlier_date))
+}
+
+/// [`migration`] from the earlier date's table, `RfmTable::as_of(ingested, earlier_date)`.
+pub fn migration_from(
+    ingested: &Ingested,
+    end: &RfmTable,
+    earlier: &RfmTable,
+    earlier_date: NaiveDate,
+) -> Migration {
     let before: HashMap<&str, Segment> = earlier
         .customers
         .iter()
@@ -121,9 +132,58 @@ pub fn migration(
             revenue_since,
         });
     }
-    Ok(Migration {
+    Migration {
         earlier_date,
         rows,
         customers,
-    })
+    }
+}
+
+/// One variant's clusters at the earlier date (rows; the last row is the new customers)
+/// against its clusters at the end (columns), the earlier date's customers assigned by the
+/// model fitted at the end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterMigration {
+    pub variant: String,
+    pub to_customers: Vec<Vec<usize>>,
+    /// Revenue after the earlier date.
+    pub to_revenue: Vec<Vec<f64>>,
+}
+
+/// `model`'s migration: `end_labels` and `revenue_since` per customer of the end table `end`,
+/// `earlier` the table as of the earlier date.
+pub fn cluster_migration(
+    model: &SegmentModel,
+    earlier: &RfmTable,
+    end: &RfmTable,
+    end_labels: &[usize],
+    revenue_since: &[f64],
+) -> ClusterMigration {
+    let k = model.rule.clusters();
+    let raw: Vec<[f64; 3]> = earlier
+        .customers
+        .iter()
+        .map(|c| [f64::from(c.recency), f64::from(c.frequency), c.monetary])
+        .collect();
+    let before: HashMap<&str, usize> = earlier
+        .customers
+        .iter()
+        .map(|c| c.customer_id.as_str())
+        .zip(model.assign(&raw))
+        .collect();
+    let mut to_customers = vec![vec![0; k]; k + 1];
+    let mut to_revenue = vec![vec![0.0; k]; k + 1];
+    for ((customer, &after), &revenue) in end.customers.iter().zip(end_labels).zip(revenue_since) {
+        let row = before
+            .get(customer.customer_id.as_str())
+            .copied()
+            .unwrap_or(k);
+        to_customers[row][after] += 1;
+        to_revenue[row][after] += revenue;
+    }
+    ClusterMigration {
+        variant: model.variant.clone(),
+        to_customers,
+        to_revenue,
+    }
 }

@@ -53,6 +53,11 @@ impl Segment {
             Segment::Lost => "Lost",
         }
     }
+
+    /// The segment [`Segment::name`] names.
+    pub fn from_name(name: &str) -> Option<Segment> {
+        Segment::ALL.into_iter().find(|s| s.name() == name)
+    }
 }
 
 /// One box of the score cube that belongs to a segment.

@@ -76,6 +76,8 @@ test("the real Online Retail II 2009-2010 sheet gives 4,312 customers", async ()
     await app.page.getByTestId("file-input").setInputFiles(REAL_SHEET);
     await app.page.getByTestId("preview").waitFor({ timeout: 60_000 });
     await screenshot(app.page, "real-preview");
+    // Migration and the holdout start at a chosen date.
+    await app.page.getByTestId("migration-date").fill("2010-06-30");
     await app.page.getByTestId("run").click();
     await waitForDashboard(app.page, 900_000);
     console.log(`real sheet: drop-to-dashboard ${((Date.now() - started) / 1000).toFixed(1)} s, JS heap ${(await heapMb(app.page)).toFixed(1)} MB`);
@@ -85,6 +87,28 @@ test("the real Online Retail II 2009-2010 sheet gives 4,312 customers", async ()
     assert.match(notes, /recognised by: invoice is "C" followed by digits/);
     assert.match(notes, /datesYYYY-MM-DD/);
     await visitEveryView(app, "real");
+    // Score thresholds: custom breaks rescore the classic segments at once; the crosstab keeps
+    // every customer.
+    await app.page.getByTestId("tab-segments").click();
+    assert.equal(await app.page.getByTestId("score-ranges").locator("tbody tr").count(), 3);
+    const counts = app.page.getByTestId("segment-counts");
+    assert.doesNotMatch(await counts.textContent(), /\d\s*$/);
+    await app.page.getByTestId("break-monetary-3").fill("1000000");
+    await app.page.getByTestId("break-monetary-3").dispatchEvent("change");
+    await counts.locator("tbody tr td").nth(1).filter({ hasText: /\d/ }).waitFor();
+    const crosstab = await app.page.getByTestId("segment-crosstab").locator("tbody td").allTextContents();
+    assert.equal(crosstab.reduce((sum, n) => sum + Number(n), 0), 4312);
+    await screenshot(app.page, "real-segments-custom-breaks");
+    await app.page.getByTestId("reset-breaks").click();
+    // Cohorts: the chosen date, a Sankey of the segments, the clusters' migration, revenue.
+    await app.page.getByTestId("tab-cohorts").click();
+    assert.match(await app.page.getByRole("heading", { name: /Segment migration since/ }).textContent(), /2010-06-30/);
+    assert.ok((await app.page.getByTestId("migration-sankey").locator("svg path").count()) > 10);
+    await app.page.getByTestId("migration-revenue").check();
+    await app.page.waitForFunction(() => document.querySelector("#cluster-migration-heatmap .gtitle")?.textContent.includes("revenue"));
+    await screenshot(app.page, "real-cohorts-revenue");
+    await app.page.getByTestId("tab-value").click();
+    await app.page.waitForFunction(() => document.querySelector("#value-holdout .gtitle")?.textContent.includes("2010-06-30"));
     // Customer value, cohorts and migration on real transactions, in the dark theme too.
     await app.page.getByTestId("tab-value").click();
     assert.match(await app.page.getByTestId("value-kpis").textContent(), /Expected alive/);

@@ -1,15 +1,16 @@
-//! k, seed, scaling, sample size and device: shown on the start screen, the preview and the
+//! k, seed, scaling, sample size, the customer-value settings and device: shown on the start screen, the preview and the
 //! Models tab. Values are stored as typed; [`PipelineOptions::validate`] judges them and the
 //! message appears beside the control at fault (the run is refused until it is fixed).
 //!
 //! [`PipelineOptions::validate`]: crate::core::pipeline::PipelineOptions::validate
 
+use chrono::NaiveDate;
 use leptos::prelude::*;
 
 use crate::app::state::AppState;
 use crate::core::cluster::K_SWEEP;
 use crate::core::embed::scale::Scaling;
-use crate::core::pipeline::MIN_SAMPLE_SIZE;
+use crate::core::pipeline::{MAX_HORIZON_DAYS, MIN_SAMPLE_SIZE};
 
 #[component]
 pub fn RunOptions() -> impl IntoView {
@@ -63,6 +64,53 @@ pub fn RunOptions() -> impl IntoView {
                     }
                 /> <FieldError field="sample_size" />
             </label>
+            <label title=HORIZON_HELP>
+                "CLV horizon (days) "
+                <input
+                    type="number"
+                    min="1"
+                    max=MAX_HORIZON_DAYS
+                    data-testid="horizon-days"
+                    prop:value=move || options.with(|o| o.clv.horizon_days.to_string())
+                    on:change=move |ev| {
+                        if let Ok(days) = event_target_value(&ev).parse::<f64>() {
+                            options.update(|o| o.clv.horizon_days = days);
+                        }
+                    }
+                /> <FieldError field="horizon_days" />
+            </label>
+            <label>
+                "Discount per month (%) "
+                <input
+                    type="number"
+                    min="0"
+                    step="0.1"
+                    data-testid="discount-rate"
+                    prop:value=move || {
+                        options.with(|o| format!("{}", o.clv.monthly_discount_rate * 100.0))
+                    }
+                    on:change=move |ev| {
+                        if let Ok(percent) = event_target_value(&ev).parse::<f64>() {
+                            options.update(|o| o.clv.monthly_discount_rate = percent / 100.0);
+                        }
+                    }
+                /> <FieldError field="monthly_discount_rate" />
+            </label>
+            <label title=MIGRATION_HELP>
+                "Migration and holdout from "
+                <input
+                    type="date"
+                    data-testid="migration-date"
+                    prop:value=move || {
+                        options
+                            .with(|o| o.migration_date.map(|d| d.to_string()).unwrap_or_default())
+                    }
+                    on:change=move |ev| {
+                        let date = event_target_value(&ev).parse::<NaiveDate>().ok();
+                        options.update(|o| o.migration_date = date);
+                    }
+                />
+            </label>
             <label>
                 "Scaling "
                 <select
@@ -95,6 +143,13 @@ pub fn RunOptions() -> impl IntoView {
         </fieldset>
     }
 }
+
+const HORIZON_HELP: &str = "Expected purchases and CLV are forecast over this many days after the \
+    last purchase.";
+
+const MIGRATION_HELP: &str = "Segments and clusters as of this date are compared with the end of \
+    the data, and the purchase model is refitted up to it and checked on the purchases after it. \
+    Empty: a quarter before the last purchase.";
 
 const SAMPLE_SIZE_HELP: &str = "Silhouettes, Ward trees, stability, the k sweep and the t-SNE map \
     cost O(n²): above this many customers they use a seeded, stratified sample of this size; at \

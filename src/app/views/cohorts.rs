@@ -1,18 +1,19 @@
 //! Cohorts: how each month's new customers keep buying (cohort retention) and how the classic
-//! segments moved from one quarter before the end to the end (segment migration), both
-//! computed in the worker's "Customer value" stage.
+//! segments and the chosen variant's clusters moved from an earlier date (the run's setting,
+//! by default a quarter before the end) to the end, all computed in the worker's "Customer
+//! value" stage.
 
 use leptos::prelude::*;
 use plotly::common::{ColorScale, ColorScalePalette, Font};
 use plotly::layout::{Annotation, Axis};
 use plotly::{HeatMap, Plot, Trace};
 
-use crate::app::components::{Chart, Column, TableHead, base_layout};
+use crate::app::components::{Chart, Column, Sankey, TableHead, base_layout};
 use crate::app::downloads::download;
 use crate::app::format::{count, money, percent};
-use crate::app::segmentation::DashboardContext;
+use crate::app::segmentation::{DashboardContext, Segmentation};
 use crate::core::export::migration_csv;
-use crate::core::migration::{EarlierState, Migration};
+use crate::core::migration::{ClusterMigration, EarlierState, Migration};
 use crate::core::pipeline::ValueReport;
 use crate::core::rfm::Segment;
 
@@ -52,15 +53,46 @@ pub fn Cohorts() -> impl IntoView {
         plot.set_layout(layout);
         plot
     };
+    // What the migration heatmaps count: customers, or their revenue since the earlier date.
+    let revenue = RwSignal::new(false);
+    let what = move || {
+        if revenue.get() {
+            "revenue"
+        } else {
+            "customers"
+        }
+    };
     let transitions = move || {
         let mut plot = Plot::new();
         let mut layout = base_layout(
-            "Segment migration: customers by segment then (rows) and now (columns)",
+            &format!(
+                "Segment migration: {} by segment then (rows) and now (columns)",
+                what()
+            ),
             state.dark.get(),
         );
         let drawn = ctx.segmentation.with(|s| {
             let migration = s.as_ref()?.report.value.as_ref()?.migration.as_ref()?;
-            Some(migration_heatmap(migration))
+            let x: Vec<String> = Segment::ALL.iter().map(|s| s.name().to_owned()).collect();
+            let y: Vec<String> = migration
+                .rows
+                .iter()
+                .map(|r| row_name(r.from).to_owned())
+                .collect();
+            let z: Vec<Vec<f64>> = if revenue.get() {
+                migration
+                    .rows
+                    .iter()
+                    .map(|r| r.to_revenue.clone())
+                    .collect()
+            } else {
+                migration
+                    .rows
+                    .iter()
+                    .map(|r| r.to_customers.iter().map(|&n| n as f64).collect())
+                    .collect()
+            };
+            Some(transition_heatmap(x, y, z, revenue.get()))
         });
         if let Some((heatmap, annotations)) = drawn {
             plot.add_trace(heatmap);
@@ -70,6 +102,48 @@ pub fn Cohorts() -> impl IntoView {
                     .right(20)
                     .top(50)
                     .bottom(130),
+            );
+        }
+        plot.set_layout(layout);
+        plot
+    };
+    let cluster_transitions = move || {
+        let mut plot = Plot::new();
+        let mut layout = base_layout(
+            &format!(
+                "Cluster migration: {} by cluster then (rows, the end's model) and now",
+                what()
+            ),
+            state.dark.get(),
+        );
+        let drawn = ctx.segmentation.with(|s| {
+            let s = s.as_ref()?;
+            let moved = chosen_cluster_migration(s)?;
+            let names: Vec<String> = (0..s.k).map(|c| s.cluster_name(c)).collect();
+            let y: Vec<String> = names
+                .iter()
+                .cloned()
+                .chain(["New (first bought since)".to_owned()])
+                .collect();
+            let z: Vec<Vec<f64>> = if revenue.get() {
+                moved.to_revenue.clone()
+            } else {
+                moved
+                    .to_customers
+                    .iter()
+                    .map(|row| row.iter().map(|&n| n as f64).collect())
+                    .collect()
+            };
+            Some(transition_heatmap(names, y, z, revenue.get()))
+        });
+        if let Some((heatmap, annotations)) = drawn {
+            plot.add_trace(heatmap);
+            layout = layout.annotations(annotations).height(360).margin(
+                plotly::layout::Margin::new()
+                    .left(190)
+                    .right(20)
+                    .top(50)
+                    .bottom(90),
             );
         }
         plot.set_layout(layout);
@@ -100,10 +174,35 @@ pub fn Cohorts() -> impl IntoView {
             Some(migration) => view! {
                 <h3>{format!("Segment migration since {}", migration.earlier_date)}</h3>
                 <p class="muted">
-                    "Classic RFM segments from the purchases up to the earlier date (one quarter before the last purchase) against the segments at the end. Customers who first bought after it are the New row; Lost counts each row's customers who bought nothing since."
+                    {format!(
+                        "Classic RFM segments from the purchases up to {} ({}; the run's settings choose another date) against the segments at the end. Customers who first bought after it are the New row; Lost counts each row's customers who bought nothing since.",
+                        migration.earlier_date,
+                        if s.report.options.migration_date.is_some() {
+                            "the date chosen"
+                        } else {
+                            "a quarter before the last purchase"
+                        },
+                    )}
                 </p>
+                <div class="controls">
+                    <label>
+                        <input
+                            type="checkbox"
+                            data-testid="migration-revenue"
+                            prop:checked=move || revenue.get()
+                            on:change=move |ev| revenue.set(event_target_checked(&ev))
+                        />
+                        " Revenue since the earlier date instead of customers"
+                    </label>
+                </div>
                 <Chart id="migration-heatmap" figure=transitions />
+                <div data-testid="migration-sankey">{segment_sankey(migration)}</div>
                 {migration_table(migration)}
+                <h3>"Cluster migration"</h3>
+                <p class="muted">
+                    "The chosen variant's clusters: each customer of the earlier date placed by the model fitted at the end (its scaler, embedding and cluster rule, as in the scoring SQL), against their cluster now."
+                </p>
+                <Chart id="cluster-migration-heatmap" figure=cluster_transitions />
                 <button on:click=download_migration data-testid="download-migration">
                     "Before/after segments CSV"
                 </button>
@@ -200,27 +299,76 @@ fn row_name(state: EarlierState) -> &'static str {
     }
 }
 
-fn migration_heatmap(migration: &Migration) -> LabelledHeatmap {
-    let x: Vec<String> = Segment::ALL.iter().map(|s| s.name().to_owned()).collect();
-    let rows: Vec<_> = migration.rows.iter().rev().collect();
-    let y: Vec<String> = rows.iter().map(|r| row_name(r.from).to_owned()).collect();
-    let z: Vec<Vec<usize>> = rows.iter().map(|r| r.to_customers.clone()).collect();
-    let max = z.iter().flatten().copied().max().unwrap_or(0) as f64;
-    let cells = rows
+/// A transition matrix (`z[row][column]`, rows then, columns now) as a labelled heatmap.
+fn transition_heatmap(
+    x: Vec<String>,
+    y: Vec<String>,
+    z: Vec<Vec<f64>>,
+    revenue: bool,
+) -> LabelledHeatmap {
+    // Plotly draws the first row at the bottom: the first row goes on top.
+    let (y, z): (Vec<String>, Vec<Vec<f64>>) = y.into_iter().zip(z).rev().unzip();
+    let max = z.iter().flatten().copied().fold(0.0, f64::max);
+    let cells = y
         .iter()
-        .zip(&y)
-        .flat_map(|(r, row)| {
-            r.to_customers
+        .zip(&z)
+        .flat_map(|(row, values)| {
+            values
                 .iter()
                 .zip(&x)
-                .filter(|(n, _)| **n > 0)
-                .map(move |(&n, column)| (column.clone(), row.clone(), n as f64, n.to_string()))
+                .filter(|(v, _)| **v > 0.0)
+                .map(move |(&v, column)| {
+                    let text = if revenue { money(v) } else { count(v as u64) };
+                    (column.clone(), row.clone(), v, text)
+                })
         })
         .collect();
+    let hover = if revenue {
+        "%{y} → %{x}: %{z:,.0f} revenue since<extra></extra>"
+    } else {
+        "%{y} → %{x}: %{z} customers<extra></extra>"
+    };
     let heatmap = HeatMap::new(x, y, z)
         .color_scale(ColorScale::Palette(ColorScalePalette::Viridis))
-        .hover_template("%{y} → %{x}: %{z} customers<extra></extra>");
+        .hover_template(hover);
     (heatmap, cell_labels(cells, max))
+}
+
+/// The segment migration's customers as a Sankey diagram.
+fn segment_sankey(migration: &Migration) -> impl IntoView + use<> {
+    let left = migration
+        .rows
+        .iter()
+        .map(|r| row_name(r.from).to_owned())
+        .collect();
+    let right = Segment::ALL.iter().map(|s| s.name().to_owned()).collect();
+    let flows = migration
+        .rows
+        .iter()
+        .map(|r| r.to_customers.iter().map(|&n| n as f64).collect())
+        .collect();
+    view! {
+        <Sankey
+            left=left
+            right=right
+            flows=flows
+            label=format!(
+                "Customers' classic segments on {} (left) and at the end (right)",
+                migration.earlier_date,
+            )
+        />
+    }
+}
+
+/// The chosen variant's cluster migration, if the run has one.
+fn chosen_cluster_migration(s: &Segmentation) -> Option<&ClusterMigration> {
+    let name = &s.report.variants.get(s.variant)?.name;
+    s.report
+        .value
+        .as_ref()?
+        .cluster_migrations
+        .iter()
+        .find(|m| &m.variant == name)
 }
 
 /// Each row's size, lost customers and revenue since the earlier date.

@@ -9,6 +9,7 @@ mod models;
 mod overview;
 mod profiles;
 mod roi;
+mod score_thresholds;
 mod segments;
 mod validation;
 mod value;

@@ -1,6 +1,7 @@
 //! Value: who is still a customer and what they are worth over the horizon (BG/NBD and
 //! Gamma-Gamma, fitted in the worker's "Customer value" stage), the customers whose value is most
-//! at risk, and how well the purchase model reproduces the data's repeat purchases.
+//! at risk, and how well the purchase model reproduces the data's repeat purchases and
+//! predicts a holdout period it was not fitted on.
 
 use std::sync::Arc;
 
@@ -83,6 +84,45 @@ pub fn Value() -> impl IntoView {
         );
         plot
     };
+    let holdout = move || {
+        let mut plot = Plot::new();
+        let mut title =
+            "Holdout: purchases after the calibration period, actual and predicted".to_owned();
+        ctx.segmentation.with(|s| {
+            let check = s.as_ref()?.report.value.as_ref()?.holdout.as_ref()?;
+            let labels: Vec<String> = check
+                .bins
+                .iter()
+                .map(|b| {
+                    format!(
+                        "{}{}",
+                        b.calibration_frequency,
+                        if b.or_more { "+" } else { "" }
+                    )
+                })
+                .collect();
+            let actual = check.bins.iter().map(|b| b.actual_mean).collect();
+            let predicted = check.bins.iter().map(|b| b.predicted_mean).collect();
+            plot.add_trace(Bar::new(labels.clone(), actual).name("actual"));
+            plot.add_trace(Bar::new(labels, predicted).name("BG/NBD"));
+            title = format!(
+                "Holdout: mean purchases in the {:.0} days after {}, actual and predicted",
+                check.holdout_days, check.calibration_end
+            );
+            Some(())
+        });
+        plot.set_layout(
+            base_layout(&title, state.dark.get())
+                .bar_mode(BarMode::Group)
+                .x_axis(
+                    plotly::layout::Axis::new()
+                        .title("Repeat purchase days in the calibration period"),
+                )
+                .y_axis(plotly::layout::Axis::new().title("Mean purchases in the holdout"))
+                .height(360),
+        );
+        plot
+    };
     let download_risk = move |_| {
         ctx.segmentation.with_untracked(|s| {
             if let Some(s) = s {
@@ -122,6 +162,20 @@ pub fn Value() -> impl IntoView {
             }}
             {notes(value)}
             <Chart id="value-frequency" figure=histogram />
+            {match (&value.holdout, &value.holdout_note) {
+                (Some(_), _) => view! { <Chart id="value-holdout" figure=holdout /> }.into_any(),
+                (None, note) => {
+                    view! {
+                        <p class="muted" data-testid="holdout-unavailable">
+                            {format!(
+                                "No holdout check: {}",
+                                note.as_deref().unwrap_or("no reason given"),
+                            )}
+                        </p>
+                    }
+                        .into_any()
+                }
+            }}
             <h3>"Customers with the most value at risk"</h3>
             <p class="muted">{RISK_NOTE}</p>
             <div class="controls">

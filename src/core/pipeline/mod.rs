@@ -44,7 +44,9 @@ use ndarray::{Array2, ArrayView2, Axis, s};
 
 pub use columns::{ColumnsError, CustomerColumns};
 pub use k_sweep::sweep_range;
-pub use options::{DEFAULT_SAMPLE_SIZE, MIN_SAMPLE_SIZE, OptionsError, PipelineOptions};
+pub use options::{
+    DEFAULT_SAMPLE_SIZE, MAX_HORIZON_DAYS, MIN_SAMPLE_SIZE, OptionsError, PipelineOptions,
+};
 pub use ranking::{SCORE_WEIGHTS, rank_variants};
 pub use report::{
     Customer, Embedding, FEATURES, KSweepPoint, Progress, PublishedNumbers, Report, Robustness,
@@ -54,7 +56,6 @@ pub use report::{
 pub use value::{HISTOGRAM_BINS, MAX_SPEND_SHAPE, NEW_CUSTOMER, ValueReport, segment_code};
 
 use super::cluster::{Algorithm, ClusterError};
-use super::clv::ClvOptions;
 use super::embed::autoencoder::{self, AutoencoderConfig, AutoencoderError, Encoder};
 use super::embed::pca::{Pca, PcaError};
 use super::embed::scale::{ScaleError, Scaler};
@@ -149,7 +150,17 @@ pub async fn run(
     report_stage(progress, Stage::Rfm, 1, 1);
     stopwatch.lap(Stage::Rfm);
 
-    let value = value::customer_value(&ingested, &table, &sample, &ClvOptions::default());
+    let value = value::customer_value(
+        &ingested,
+        &table,
+        &sample,
+        &options.clv,
+        options.migration_date,
+    );
+    let (value, earlier) = match value {
+        Ok((value, earlier)) => (Ok(value), earlier),
+        Err(note) => (Err(note), None),
+    };
     report_stage(progress, Stage::Value, 1, 1);
     stopwatch.lap(Stage::Value);
 
@@ -249,7 +260,7 @@ pub async fn run(
     )?;
     stopwatch.lap(Stage::Tsne);
 
-    Ok(Report {
+    let mut report = Report {
         options: options.clone(),
         quality: Some(ingested.report.clone()),
         customers: table.customers.iter().map(Customer::from).collect(),
@@ -280,7 +291,11 @@ pub async fn run(
         k_sweep,
         timings: stopwatch.timings,
         models: EmbeddingModels::new(&scaler, &pca, &fit.encoder),
-    })
+    };
+    if let Some(earlier) = earlier {
+        value::add_cluster_migrations(&mut report, &earlier, &table);
+    }
+    Ok(report)
 }
 
 /// [`run`] on the calling thread with burn's CPU device, for native callers (CLI, tests).

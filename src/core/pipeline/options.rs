@@ -2,9 +2,11 @@
 //! `ParamGuard`): a bad option is refused with the control at fault named, never discovered as a
 //! NaN at the end of the run.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::core::cluster::K_SWEEP;
+use crate::core::clv::ClvOptions;
 use crate::core::embed::autoencoder::AutoencoderConfig;
 use crate::core::embed::scale::Scaling;
 use crate::core::ingest::IngestOptions;
@@ -30,6 +32,11 @@ pub struct PipelineOptions {
     /// The complexity budget: the most customers any O(n²) computation sees (see
     /// [`crate::core::sampling`]). At or below it every number is exact.
     pub sample_size: usize,
+    /// CLV's horizon and discount rate.
+    pub clv: ClvOptions,
+    /// Where segment migration and the purchase model's holdout start; `None`: a quarter
+    /// before the last purchase (see [`crate::core::migration::default_earlier_date`]).
+    pub migration_date: Option<NaiveDate>,
 }
 
 /// The default budget. The seed's table (4,312 customers) stays exact; above it, the sampled
@@ -54,6 +61,8 @@ impl Default for PipelineOptions {
             noise_level: 0.1,
             k_sweep: true,
             sample_size: DEFAULT_SAMPLE_SIZE,
+            clv: ClvOptions::default(),
+            migration_date: None,
         }
     }
 }
@@ -73,7 +82,14 @@ pub enum OptionsError {
     TsneIterations(usize),
     #[error("autoencoder: {0}")]
     Autoencoder(String),
+    #[error("the CLV horizon must be between 1 and {MAX_HORIZON_DAYS} days; got {0}")]
+    Horizon(f64),
+    #[error("the monthly discount rate must be at least 0 and below 1; got {0}")]
+    DiscountRate(f64),
 }
+
+/// Ten years: BG/NBD's forecasts past that rest on nothing the data shows.
+pub const MAX_HORIZON_DAYS: f64 = 3650.0;
 
 impl OptionsError {
     /// The option's field name in [`PipelineOptions`], for the page to mark the control.
@@ -85,6 +101,8 @@ impl OptionsError {
             OptionsError::SampleSize(_) => "sample_size",
             OptionsError::TsneIterations(_) => "tsne_iterations",
             OptionsError::Autoencoder(_) => "autoencoder",
+            OptionsError::Horizon(_) => "horizon_days",
+            OptionsError::DiscountRate(_) => "monthly_discount_rate",
         }
     }
 }
@@ -119,6 +137,14 @@ impl PipelineOptions {
                 ae.learning_rate
             )));
         }
+        let horizon = self.clv.horizon_days;
+        if !(horizon.is_finite() && (1.0..=MAX_HORIZON_DAYS).contains(&horizon)) {
+            return Err(OptionsError::Horizon(horizon));
+        }
+        let rate = self.clv.monthly_discount_rate;
+        if !(rate.is_finite() && (0.0..1.0).contains(&rate)) {
+            return Err(OptionsError::DiscountRate(rate));
+        }
         Ok(())
     }
 }
@@ -144,5 +170,16 @@ mod tests {
         assert_eq!(bad(|o| o.tsne_iterations = 10), "tsne_iterations");
         assert_eq!(bad(|o| o.autoencoder.batch_size = 0), "autoencoder");
         assert_eq!(bad(|o| o.autoencoder.learning_rate = 0.0), "autoencoder");
+        assert_eq!(bad(|o| o.clv.horizon_days = 0.0), "horizon_days");
+        assert_eq!(bad(|o| o.clv.horizon_days = 3651.0), "horizon_days");
+        assert_eq!(bad(|o| o.clv.horizon_days = f64::NAN), "horizon_days");
+        assert_eq!(
+            bad(|o| o.clv.monthly_discount_rate = -0.01),
+            "monthly_discount_rate"
+        );
+        assert_eq!(
+            bad(|o| o.clv.monthly_discount_rate = 1.0),
+            "monthly_discount_rate"
+        );
     }
 }

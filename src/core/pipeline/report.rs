@@ -15,7 +15,7 @@ use crate::core::evaluate::{
     FeatureStatistics, Interpretability, SilhouetteSummary, SkippedFeature,
 };
 use crate::core::ingest::QualityReport;
-use crate::core::rfm::CustomerRfm;
+use crate::core::rfm::{CustomerRfm, RfmTable, Segment, segment_of};
 use crate::core::warehouse::{ClusterRule, EmbeddingModels};
 
 /// R, F, M in the column order of every feature matrix.
@@ -348,6 +348,30 @@ impl Report {
             let c = &self.customers[i];
             [c.recency, c.frequency, c.monetary][j]
         })
+    }
+
+    /// The customers as the RFM table they were scored in (the page's cut points and custom
+    /// breaks start from it); the snapshot date is the quality report's.
+    pub fn rfm_table(&self) -> RfmTable {
+        RfmTable {
+            customers: self
+                .customers
+                .iter()
+                .map(|c| CustomerRfm {
+                    customer_id: c.id.clone(),
+                    recency: c.recency as u32,
+                    frequency: c.frequency as u32,
+                    monetary: c.monetary,
+                    r_score: c.r_score,
+                    f_score: c.f_score,
+                    m_score: c.m_score,
+                    segment: Segment::from_name(&c.segment)
+                        .or_else(|| segment_of(c.r_score, c.f_score, c.m_score))
+                        .unwrap_or(Segment::Lost),
+                })
+                .collect(),
+            snapshot_date: self.quality.as_ref().and_then(|q| q.snapshot_date),
+        }
     }
 
     /// The t-SNE position of customer `row`, if the map shows it.

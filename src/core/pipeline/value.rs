@@ -9,16 +9,25 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::clv::diagnostics::{FrequencyBin, frequency_histogram};
+use chrono::NaiveDate;
+
+use super::Report;
+use crate::core::clv::diagnostics::{
+    FrequencyBin, HoldoutBin, frequency_histogram, holdout_comparison,
+};
 use crate::core::clv::{
-    BgNbdFit, ClvError, ClvOptions, CustomerSummary, GammaGammaFit, bgnbd, gamma_gamma, predict,
-    summarize,
+    BgNbdFit, ClvError, ClvOptions, CustomerSummary, GammaGammaFit, bgnbd, calibration_and_holdout,
+    gamma_gamma, predict, summarize,
 };
 use crate::core::cohorts::{Cohort, cohort_retention};
-use crate::core::ingest::Ingested;
-use crate::core::migration::{EarlierState, Migration, default_earlier_date, migration};
+use crate::core::ingest::{CustomerTotals, Ingested};
+use crate::core::migration::{
+    ClusterMigration, EarlierState, Migration, cluster_migration, default_earlier_date,
+    migration_from,
+};
 use crate::core::rfm::{RfmTable, Segment};
 use crate::core::sampling::CustomerSample;
+use crate::core::warehouse::SegmentModel;
 
 /// Bars of the model-vs-data frequency histogram: 0 to 8 repeat purchases and "9 or more", as
 /// lifetimes' `plot_period_transactions` draws them.
@@ -47,9 +56,16 @@ pub struct ValueReport {
     /// Over every customer: observed against expected repeat-purchase counts.
     pub frequency_histogram: Vec<FrequencyBin>,
     pub cohorts: Vec<Cohort>,
+    /// The purchase model refitted on the purchases up to the migration's earlier date and
+    /// checked on the purchases after it.
+    pub holdout: Option<HoldoutCheck>,
+    pub holdout_note: Option<String>,
     /// Its per-customer list is left empty: `migration_before` holds it as a column.
     pub migration: Option<Migration>,
     pub migration_note: Option<String>,
+    /// Each variant's clusters at the migration's earlier date against the end, in
+    /// [`Report::variants`] order.
+    pub cluster_migrations: Vec<ClusterMigration>,
     /// Per customer, in [`super::Report::customers`] order (moved into
     /// [`super::CustomerColumns`] on the way to the page).
     pub p_alive: Vec<f64>,
@@ -61,6 +77,24 @@ pub struct ValueReport {
     pub migration_before: Vec<u8>,
 }
 
+/// BG/NBD fitted on a calibration period and its predictions for the holdout after it
+/// (lifetimes' `plot_calibration_purchases_vs_holdout_purchases`, as data).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HoldoutCheck {
+    pub calibration_end: NaiveDate,
+    pub holdout_days: f64,
+    pub purchases: BgNbdFit,
+    pub bins: Vec<HoldoutBin>,
+}
+
+/// The earlier date's customers, kept from the stage for the clusters' migration, which needs
+/// the variants fitted after it.
+pub struct EarlierCustomers {
+    table: RfmTable,
+    /// Per customer of the end table: revenue after the earlier date.
+    revenue_since: Vec<f64>,
+}
+
 impl ValueReport {
     pub fn is_sampled(&self) -> bool {
         self.fitted_on < self.customers
@@ -68,13 +102,15 @@ impl ValueReport {
 }
 
 /// Fits on `sample`'s customers (rows of `table`, which is `ingested` scored) and predicts all;
-/// the error is the reason, in words, that the data has no customer value.
+/// the error is the reason, in words, that the data has no customer value. The migration and
+/// the holdout start at `earlier_date` (default: [`default_earlier_date`]).
 pub fn customer_value(
     ingested: &Ingested,
     table: &RfmTable,
     sample: &CustomerSample,
     options: &ClvOptions,
-) -> Result<ValueReport, String> {
+    earlier_date: Option<NaiveDate>,
+) -> Result<(ValueReport, Option<EarlierCustomers>), String> {
     let snapshot = table
         .snapshot_date
         .filter(|_| {
@@ -153,23 +189,38 @@ pub fn customer_value(
     }
     let frequency_histogram = frequency_histogram(&purchases.params, &summaries, HISTOGRAM_BINS);
     let cohorts = cohort_retention(&ingested.customers).map_err(|e| e.to_string())?;
-    let (migration, migration_note, migration_before) = match earlier_date(ingested) {
-        Some(date) => match migration(ingested, table, date) {
-            Ok(mut found) => {
-                let before = std::mem::take(&mut found.customers)
-                    .iter()
-                    .map(|c| match c.before {
-                        EarlierState::Segment(s) => segment_code(s),
-                        EarlierState::New => NEW_CUSTOMER,
-                    })
-                    .collect();
-                (Some(found), None, before)
-            }
-            Err(e) => (None, Some(format!("as of {date}: {e}")), Vec::new()),
+    let mut earlier_customers = None;
+    let (migration, migration_note, migration_before) =
+        match earlier_date_in(ingested, earlier_date) {
+            Ok(date) => match RfmTable::as_of(ingested, date) {
+                Ok(earlier) => {
+                    let mut found = migration_from(ingested, table, &earlier, date);
+                    let moved = std::mem::take(&mut found.customers);
+                    let before = moved
+                        .iter()
+                        .map(|c| match c.before {
+                            EarlierState::Segment(s) => segment_code(s),
+                            EarlierState::New => NEW_CUSTOMER,
+                        })
+                        .collect();
+                    earlier_customers = Some(EarlierCustomers {
+                        table: earlier,
+                        revenue_since: moved.iter().map(|c| c.revenue_since).collect(),
+                    });
+                    (Some(found), None, before)
+                }
+                Err(e) => (None, Some(format!("as of {date}: {e}")), Vec::new()),
+            },
+            Err(note) => (None, Some(note), Vec::new()),
+        };
+    let (holdout, holdout_note) = match &migration {
+        Some(found) => match holdout_check(ingested, sample, found.earlier_date) {
+            Ok(check) => (Some(check), None),
+            Err(note) => (None, Some(note)),
         },
-        None => (None, Some("the data spans a single day".into()), Vec::new()),
+        None => (None, migration_note.clone()),
     };
-    Ok(ValueReport {
+    let report = ValueReport {
         options: *options,
         customers: summaries.len(),
         fitted_on: fitted.len(),
@@ -178,12 +229,76 @@ pub fn customer_value(
         spend_note,
         frequency_histogram,
         cohorts,
+        holdout,
+        holdout_note,
         migration,
         migration_note,
+        cluster_migrations: Vec::new(),
         p_alive,
         expected_purchases,
         clv,
         migration_before,
+    };
+    Ok((report, earlier_customers))
+}
+
+/// Fills [`ValueReport::cluster_migrations`] once the report's variants are fitted: the
+/// earlier date's customers assigned by each variant's model. O(n) per variant.
+pub fn add_cluster_migrations(report: &mut Report, earlier: &EarlierCustomers, end: &RfmTable) {
+    let migrations = report
+        .variants
+        .iter()
+        .filter_map(|variant| {
+            let model = SegmentModel::from_report(report, &variant.name).ok()?;
+            Some(cluster_migration(
+                &model,
+                &earlier.table,
+                end,
+                &variant.labels,
+                &earlier.revenue_since,
+            ))
+        })
+        .collect();
+    if let Some(value) = report.value.as_mut() {
+        value.cluster_migrations = migrations;
+    }
+}
+
+/// BG/NBD refitted on the sample's purchases up to `calibration_end`, against their purchases
+/// after it up to the last purchase.
+fn holdout_check(
+    ingested: &Ingested,
+    sample: &CustomerSample,
+    calibration_end: NaiveDate,
+) -> Result<HoldoutCheck, String> {
+    let last = ingested
+        .report
+        .last_date
+        .ok_or("the data has no purchase dates")?
+        .date();
+    let sampled: Vec<CustomerTotals>;
+    let fitted: &[CustomerTotals] = if sample.is_everyone() {
+        &ingested.customers
+    } else {
+        sampled = sample
+            .rows
+            .iter()
+            .map(|&i| ingested.customers[i].clone())
+            .collect();
+        &sampled
+    };
+    let split =
+        calibration_and_holdout(fitted, calibration_end, last).map_err(|e| e.to_string())?;
+    let calibration: Vec<CustomerSummary> = split.iter().map(|c| c.calibration.clone()).collect();
+    let purchases = bgnbd::fit(&calibration).map_err(|e| format!("calibration fit: {e}"))?;
+    let holdout_days = (last - calibration_end).num_days() as f64;
+    let bins = holdout_comparison(&purchases.params, &split, holdout_days, HISTOGRAM_BINS)
+        .map_err(|e| e.to_string())?;
+    Ok(HoldoutCheck {
+        calibration_end,
+        holdout_days,
+        purchases,
+        bins,
     })
 }
 
@@ -207,11 +322,25 @@ fn identified_spend(fitted: &[CustomerSummary]) -> Result<GammaGammaFit, String>
     Ok(fit)
 }
 
-/// The migration's default earlier date, from the data's first and last purchase.
-fn earlier_date(ingested: &Ingested) -> Option<chrono::NaiveDate> {
+/// The migration's earlier date: `chosen`, which must fall between the data's first and last
+/// purchase, or the default from them; the error is why there is none.
+fn earlier_date_in(ingested: &Ingested, chosen: Option<NaiveDate>) -> Result<NaiveDate, String> {
     let report = &ingested.report;
-    let (first, last) = (report.first_date?.date(), report.last_date?.date());
-    (first < last).then(|| default_earlier_date(first, last))
+    let (Some(first), Some(last)) = (report.first_date, report.last_date) else {
+        return Err("the data has no purchase dates".into());
+    };
+    let (first, last) = (first.date(), last.date());
+    if first >= last {
+        return Err("the data spans a single day".into());
+    }
+    match chosen {
+        None => Ok(default_earlier_date(first, last)),
+        Some(date) if first <= date && date < last => Ok(date),
+        Some(date) => Err(format!(
+            "the chosen date {date} is not within the data's purchases ({first} to the day \
+             before {last})"
+        )),
+    }
 }
 
 /// A segment's index in [`Segment::ALL`].

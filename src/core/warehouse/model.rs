@@ -179,6 +179,115 @@ impl SegmentModel {
     }
 }
 
+impl SegmentModel {
+    /// The cluster of each raw (recency, frequency, monetary) row, by the same arithmetic as
+    /// the scoring SQL: scale, project, then the rule (ties to the lowest cluster). Assigns
+    /// customers the model never saw, e.g. the customers of an earlier date.
+    pub fn assign(&self, raw: &[[f64; 3]]) -> Vec<usize> {
+        let scaled: Vec<Vec<f64>> = raw
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .zip(self.scaler.mean.iter().zip(&self.scaler.scale))
+                    .map(|(&x, (mean, scale))| {
+                        let x = match self.scaler.scaling {
+                            Scaling::SeedCompatible => x,
+                            Scaling::Log1p => x.ln_1p(),
+                        };
+                        (x - mean) / scale
+                    })
+                    .collect()
+            })
+            .collect();
+        let points: Vec<Vec<f64>> = match &self.projection {
+            Projection::Pca { mean, components } => scaled
+                .iter()
+                .map(|z| {
+                    components
+                        .iter()
+                        .map(|c| {
+                            z.iter()
+                                .zip(mean)
+                                .zip(c)
+                                .map(|((z, m), c)| (z - m) * c)
+                                .sum()
+                        })
+                        .collect()
+                })
+                .collect(),
+            Projection::Encoder(encoder) => {
+                let flat: Vec<f64> = scaled.iter().flatten().copied().collect();
+                let z = Array2::from_shape_vec((scaled.len(), 3), flat)
+                    .expect("three scaled features per row");
+                rows(&encoder.encode(z.view()))
+            }
+        };
+        points.iter().map(|x| self.rule.cluster_of(x)).collect()
+    }
+}
+
+impl ClusterRule {
+    /// The cluster of one embedded point.
+    fn cluster_of(&self, x: &[f64]) -> usize {
+        let squared = |c: &Vec<f64>| x.iter().zip(c).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
+        let nearest = |centres: &[Vec<f64>]| argbest(centres.iter().map(|c| -squared(c)));
+        match self {
+            ClusterRule::NearestCentroid { centroids } => nearest(centroids),
+            ClusterRule::NearestWardSubcluster {
+                subcluster_centroids,
+                subcluster_clusters,
+                ..
+            } => subcluster_clusters[nearest(subcluster_centroids)],
+            ClusterRule::MostProbableComponent {
+                weights,
+                means,
+                covariances,
+            } => argbest(
+                weights
+                    .iter()
+                    .zip(means.iter().zip(covariances))
+                    .map(|(w, (mean, cov))| w.ln() + log_normal_density(x, mean, cov)),
+            ),
+        }
+    }
+}
+
+/// The index of the largest score, the first of equals.
+fn argbest(scores: impl Iterator<Item = f64>) -> usize {
+    let mut best = (0, f64::NEG_INFINITY);
+    for (i, score) in scores.enumerate() {
+        if score > best.1 {
+            best = (i, score);
+        }
+    }
+    best.0
+}
+
+/// `log N(x; mean, covariance)` through the covariance's Cholesky factor L (LLᵀ = Σ):
+/// −½ (d log 2π + 2 Σ log L_ii + |L⁻¹(x − mean)|²).
+fn log_normal_density(x: &[f64], mean: &[f64], covariance: &[Vec<f64>]) -> f64 {
+    let d = x.len();
+    let mut l = vec![vec![0.0; d]; d];
+    for i in 0..d {
+        for j in 0..=i {
+            let sum: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
+            l[i][j] = if i == j {
+                (covariance[i][i] - sum).max(f64::MIN_POSITIVE).sqrt()
+            } else {
+                (covariance[i][j] - sum) / l[j][j]
+            };
+        }
+    }
+    let mut solved = vec![0.0; d];
+    for i in 0..d {
+        let sum: f64 = (0..i).map(|k| l[i][k] * solved[k]).sum();
+        solved[i] = (x[i] - mean[i] - sum) / l[i][i];
+    }
+    let log_det: f64 = (0..d).map(|i| l[i][i].ln()).sum();
+    let mahalanobis: f64 = solved.iter().map(|v| v * v).sum();
+    -0.5 * (d as f64 * (2.0 * std::f64::consts::PI).ln() + 2.0 * log_det + mahalanobis)
+}
+
 fn rows(matrix: &Array2<f64>) -> Vec<Vec<f64>> {
     matrix.rows().into_iter().map(|row| row.to_vec()).collect()
 }
