@@ -34,8 +34,15 @@
     if (reloading) location.reload();
   });
 
-  navigator.serviceWorker
-    .register(new URL("sw.js", root), { scope: root.href })
+  // Precaching downloads the whole build again (the worker's wasm, plotly.js): on a slow link
+  // it would compete with the first load, so it waits until the page's worker has answered
+  // (the app dispatches "rfm-studio-worker-ready"), or a minute at most.
+  const loaded = new Promise((ok) => {
+    addEventListener("rfm-studio-worker-ready", ok, { once: true });
+    setTimeout(ok, 60_000);
+  });
+  loaded
+    .then(() => navigator.serviceWorker.register(new URL("sw.js", root), { scope: root.href }))
     .then((registration) => {
       const waits = (worker) => worker?.state === "installed" && navigator.serviceWorker.controller;
       if (waits(registration.waiting)) announce(registration);

@@ -27,9 +27,10 @@ const CHROMIUM_ARGS = [
  * would: the page's and the worker's allocations fail beyond it. `root` is the build served and
  * `base` its path prefix; `url` is the app's address, `server.switchTo(dir)` publishes another
  * build. Requests are recorded at the browser context, which sees those of dedicated workers too.
+ * `gzip` compresses responses as GitHub Pages does.
  */
-export async function openApp({ webgpu = false, wasmMemoryMiB, root = join(REPO, "dist"), base = process.env.RFM_E2E_BASE ?? "/" } = {}) {
-  const server = await serve(root, "127.0.0.1", 0, { base });
+export async function openApp({ webgpu = false, wasmMemoryMiB, root = join(REPO, "dist"), base = process.env.RFM_E2E_BASE ?? "/", gzip = false } = {}) {
+  const server = await serve(root, "127.0.0.1", 0, { base, gzip });
   const origin = `http://127.0.0.1:${server.address().port}`;
   const profile = await mkdtemp(join(tmpdir(), "rfm-e2e-"));
   const context = await chromium.launchPersistentContext(profile, {

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { gzipSync } from "node:zlib";
 
 const TYPES = {
   ".html": "text/html; charset=utf-8",
@@ -51,11 +52,16 @@ function headersFile(root) {
   }
 }
 
+/** What GitHub Pages compresses when the browser accepts gzip: text and wasm. */
+const COMPRESSED = new Set([".html", ".js", ".mjs", ".css", ".wasm", ".json", ".webmanifest", ".svg", ".csv"]);
+
 /**
  * Serves `root` under the path prefix `base` on host:port; resolves to the listening server.
- * `server.switchTo(otherRoot)` publishes another build in place, as a deploy does.
+ * `server.switchTo(otherRoot)` publishes another build in place, as a deploy does. With `gzip`,
+ * text and wasm go out gzip-compressed to browsers that accept it, as GitHub Pages sends them.
  */
-export function serve(root, host = "127.0.0.1", port = 0, { base = "/" } = {}) {
+export function serve(root, host = "127.0.0.1", port = 0, { base = "/", gzip = false } = {}) {
+  const compressed = new Map();
   if (!base.startsWith("/") || !base.endsWith("/")) throw new Error(`base must start and end with "/": ${base}`);
   let site = { root: resolve(root), rules: headersFile(root) };
   const server = createServer(async (req, res) => {
@@ -71,8 +77,13 @@ export function serve(root, host = "127.0.0.1", port = 0, { base = "/" } = {}) {
       let file = normalize(join(dir, path));
       if (!file.startsWith(dir) || path === "/_headers") throw Object.assign(new Error("outside root"), { code: "ENOENT" });
       if ((await stat(file)).isDirectory()) file = join(file, "index.html");
-      const body = await readFile(file);
+      let body = await readFile(file);
       const headers = { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-cache" };
+      if (gzip && COMPRESSED.has(extname(file)) && /\bgzip\b/.test(req.headers["accept-encoding"] ?? "")) {
+        if (!compressed.has(file)) compressed.set(file, gzipSync(body, { level: 6 }));
+        body = compressed.get(file);
+        headers["content-encoding"] = "gzip";
+      }
       for (const rule of rules) if (rule.pattern.test(path)) Object.assign(headers, rule.headers);
       res.writeHead(200, headers);
       res.end(body);

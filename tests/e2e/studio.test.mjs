@@ -77,7 +77,7 @@ test("the real Online Retail II 2009-2010 sheet gives 4,312 customers", async ()
     await app.page.getByTestId("preview").waitFor({ timeout: 60_000 });
     await screenshot(app.page, "real-preview");
     // Migration and the holdout start at a chosen date.
-    await app.page.getByTestId("migration-date").fill("2010-06-30");
+    await app.page.getByTestId("migration-date").fill("2010-08-31");
     await app.page.getByTestId("run").click();
     await waitForDashboard(app.page, 900_000);
     console.log(`real sheet: drop-to-dashboard ${((Date.now() - started) / 1000).toFixed(1)} s, JS heap ${(await heapMb(app.page)).toFixed(1)} MB`);
@@ -102,13 +102,13 @@ test("the real Online Retail II 2009-2010 sheet gives 4,312 customers", async ()
     await app.page.getByTestId("reset-breaks").click();
     // Cohorts: the chosen date, a Sankey of the segments, the clusters' migration, revenue.
     await app.page.getByTestId("tab-cohorts").click();
-    assert.match(await app.page.getByRole("heading", { name: /Segment migration since/ }).textContent(), /2010-06-30/);
+    assert.match(await app.page.getByRole("heading", { name: /Segment migration since/ }).textContent(), /2010-08-31/);
     assert.ok((await app.page.getByTestId("migration-sankey").locator("svg path").count()) > 10);
     await app.page.getByTestId("migration-revenue").check();
     await app.page.waitForFunction(() => document.querySelector("#cluster-migration-heatmap .gtitle")?.textContent.includes("revenue"));
     await screenshot(app.page, "real-cohorts-revenue");
     await app.page.getByTestId("tab-value").click();
-    await app.page.waitForFunction(() => document.querySelector("#value-holdout .gtitle")?.textContent.includes("2010-06-30"));
+    await app.page.waitForFunction(() => document.querySelector("#value-holdout .gtitle")?.textContent.includes("2010-08-31"));
     // Customer value, cohorts and migration on real transactions, in the dark theme too.
     await app.page.getByTestId("tab-value").click();
     assert.match(await app.page.getByTestId("value-kpis").textContent(), /Expected alive/);

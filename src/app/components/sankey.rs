@@ -4,13 +4,22 @@
 
 use leptos::prelude::*;
 
-use super::cluster_colour;
 use crate::app::format::count;
 
 const WIDTH: f64 = 900.0;
 const HEIGHT: f64 = 520.0;
-/// Room for the labels left of the left column and right of the right one.
-const LABEL_ROOM: f64 = 210.0;
+/// Room for the labels left of the left column and right of the right one (style/main.css
+/// sets their size).
+const LABEL_ROOM: f64 = 230.0;
+/// Paul Tol's colour-blind-safe "muted" scheme, extended to twelve: one per left node.
+const COLOURS: [&str; 12] = [
+    "#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255",
+    "#AA4499", "#6699CC", "#EE8866", "#BBCC33",
+];
+
+fn colour(node: usize) -> &'static str {
+    COLOURS[node % COLOURS.len()]
+}
 const NODE_WIDTH: f64 = 14.0;
 const GAP: f64 = 6.0;
 
@@ -79,7 +88,7 @@ pub fn Sankey(
             );
             let title = format!("{} → {}: {}", left[i], right[j], count(flow as u64));
             bands.push(view! {
-                <path d=d fill=cluster_colour(i) fill-opacity="0.4">
+                <path d=d fill=colour(i) fill-opacity="0.45">
                     <title>{title}</title>
                 </path>
             });
@@ -109,7 +118,7 @@ pub fn Sankey(
         .filter(|(i, _)| left_totals[*i] > 0.0)
         .map(|(i, (&n, name))| {
             view! {
-                {node(x0, n, cluster_colour(i), name)}
+                {node(x0, n, colour(i), name)}
                 <text x=x0 - 6.0 y=n.0 + n.1 / 2.0 text-anchor="end" dominant-baseline="middle">
                     {name.clone()}
                 </text>

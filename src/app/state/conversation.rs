@@ -66,7 +66,10 @@ impl AppState {
         let current = self.job.get_untracked().is_some_and(|job| job.id == id);
         match response {
             // The badge describes the worker, whichever job is current.
-            Response::Pong { compute } => self.worker_status.set(Some(Ok(compute))),
+            Response::Pong { compute } => {
+                self.worker_status.set(Some(Ok(compute)));
+                announce_ready();
+            }
             _ if !current => {}
             Response::Sniffed { sniffed } => {
                 self.job.set(None);
@@ -177,3 +180,16 @@ impl AppState {
         })
     }
 }
+
+/// Tells the page's scripts that the page and its worker have loaded (the event
+/// [`WORKER_READY_EVENT`]): the service worker's registration waits for it, so its precaching
+/// never competes with the first load on a slow link.
+fn announce_ready() {
+    if let (Some(window), Ok(event)) = (web_sys::window(), web_sys::Event::new(WORKER_READY_EVENT))
+    {
+        let _ = window.dispatch_event(&event);
+    }
+}
+
+/// Named in public/sw_register.js too.
+const WORKER_READY_EVENT: &str = "rfm-studio-worker-ready";

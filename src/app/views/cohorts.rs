@@ -198,14 +198,14 @@ pub fn Cohorts() -> impl IntoView {
                 <Chart id="migration-heatmap" figure=transitions />
                 <div data-testid="migration-sankey">{segment_sankey(migration)}</div>
                 {migration_table(migration)}
+                <button on:click=download_migration data-testid="download-migration">
+                    "Before/after segments CSV"
+                </button>
                 <h3>"Cluster migration"</h3>
                 <p class="muted">
                     "The chosen variant's clusters: each customer of the earlier date placed by the model fitted at the end (its scaler, embedding and cluster rule, as in the scoring SQL), against their cluster now."
                 </p>
                 <Chart id="cluster-migration-heatmap" figure=cluster_transitions />
-                <button on:click=download_migration data-testid="download-migration">
-                    "Before/after segments CSV"
-                </button>
             }
                 .into_any(),
             None => view! {

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use plotly::layout::BarMode;
+use plotly::layout::{Axis, AxisType, BarMode};
 use plotly::{Bar, Plot};
 
 use crate::app::components::{Chart, Column, Kpi, TableHead, base_layout};
@@ -78,8 +78,12 @@ pub fn Value() -> impl IntoView {
                 state.dark.get(),
             )
             .bar_mode(BarMode::Group)
-            .x_axis(plotly::layout::Axis::new().title("Repeat purchase days"))
-            .y_axis(plotly::layout::Axis::new().title("Customers"))
+            .x_axis(
+                Axis::new()
+                    .type_(AxisType::Category)
+                    .title("Repeat purchase days"),
+            )
+            .y_axis(Axis::new().title("Customers"))
             .height(360),
         );
         plot
@@ -115,10 +119,11 @@ pub fn Value() -> impl IntoView {
             base_layout(&title, state.dark.get())
                 .bar_mode(BarMode::Group)
                 .x_axis(
-                    plotly::layout::Axis::new()
+                    Axis::new()
+                        .type_(AxisType::Category)
                         .title("Repeat purchase days in the calibration period"),
                 )
-                .y_axis(plotly::layout::Axis::new().title("Mean purchases in the holdout"))
+                .y_axis(Axis::new().title("Mean purchases in the holdout"))
                 .height(360),
         );
         plot
