@@ -420,3 +420,41 @@ fn purchase_days_far_from_the_rest_are_kept_and_flagged() {
     .unwrap();
     assert_eq!(ordinary.report.far_dates, None);
 }
+
+#[test]
+fn an_id_that_breaks_utf8_far_into_the_file_is_read_as_windows_1252_and_reported() {
+    // 3,000 ASCII lines (well past the 64 KiB the encoding is sniffed from), then rows
+    // appended by a program writing Windows-1252: "Müller" as M\xfcller.
+    let prices: Vec<String> = (0..3000).map(|i| format!("{}.50", 1 + i % 9)).collect();
+    let prices: Vec<&str> = prices.iter().map(String::as_str).collect();
+    let mut bytes = priced_lines(",", &prices).into_bytes();
+    assert!(bytes.len() > 64 * 1024);
+    bytes
+        .extend_from_slice(b"9001,2010-12-02,2,3.00,M\xfcller\n9002,2010-12-03,1,4.00,M\xfcller\n");
+    let ingested = read(&bytes).unwrap();
+    let muller: Vec<_> = totals(&ingested)
+        .into_iter()
+        .filter(|(id, _, _)| id.starts_with('M'))
+        .collect();
+    assert_eq!(muller, [("Müller".to_owned(), 2, 10.0)]);
+    let switch = ingested.report.not_utf8.as_ref().expect("reported");
+    assert_eq!(
+        (switch.at.as_str(), switch.customer.as_str()),
+        ("line 3002", "Müller")
+    );
+    let notes = ingested.report.reading_notes();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.warning && n.topic == "text" && n.text.contains("line 3002")),
+        "{notes:?}"
+    );
+    // A file that is UTF-8 throughout reports nothing.
+    assert_eq!(
+        read(priced_lines(",", &prices).as_bytes())
+            .unwrap()
+            .report
+            .not_utf8,
+        None
+    );
+}

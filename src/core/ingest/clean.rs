@@ -17,8 +17,8 @@ use super::source::Location;
 use super::{
     CANCELLATION_RULE, CancellationPolicy, CancellationReport, CleaningRule, CustomerTotals,
     DateOrderReport, DateShapeLines, FAR_DATE_MARGIN_DAYS, FIRST_LINES_SHOWN, FarDates,
-    IngestError, IngestOptions, InputKind, PurchaseDay, RemovedRows, UnreadableLines,
-    UnreadableReason,
+    IngestError, IngestOptions, InputKind, NotUtf8, PurchaseDay, RemovedRows, TextEncoding,
+    UnreadableLines, UnreadableReason,
 };
 
 /// A record longer than this is refused: it is almost always an unclosed quote that swallowed
@@ -232,6 +232,9 @@ pub struct Aggregator<'o> {
     revenue: KahanSum,
     netted_cancellation_rows: u64,
     dates: DateEvidence,
+    /// The file's encoding, as sniffed from its start; customer ids are decoded one by one.
+    encoding: TextEncoding,
+    not_utf8: Option<NotUtf8>,
 }
 
 impl<'o> Aggregator<'o> {
@@ -242,6 +245,7 @@ impl<'o> Aggregator<'o> {
         kind: InputKind,
         columns: Columns,
         delimiter: u8,
+        encoding: TextEncoding,
         ahead: impl Iterator<Item = (&'r ByteRecord, String)> + Clone,
     ) -> Self {
         let number_columns: Vec<usize> = [columns.quantity, columns.price, columns.amount]
@@ -298,6 +302,8 @@ impl<'o> Aggregator<'o> {
             revenue: KahanSum::default(),
             netted_cancellation_rows: 0,
             dates: DateEvidence::default(),
+            encoding,
+            not_utf8: None,
         }
     }
 
@@ -465,7 +471,7 @@ impl<'o> Aggregator<'o> {
         }
         self.rows_kept += 1;
         self.revenue.add(amount);
-        let customer_index = self.customer_index(customer);
+        let customer_index = self.customer_index(customer, at);
         let accumulator = &mut self.accumulators[customer_index as usize];
         accumulator.monetary.add(amount);
         if is_cancellation {
@@ -564,7 +570,7 @@ impl<'o> Aggregator<'o> {
         }
         self.rows_kept += 1;
         self.revenue.add(monetary);
-        let index = self.customer_index(customer) as usize;
+        let index = self.customer_index(customer, at) as usize;
         let accumulator = &mut self.accumulators[index];
         accumulator.purchases = true;
         accumulator.given_recency = recency;
@@ -573,14 +579,15 @@ impl<'o> Aggregator<'o> {
         Ok(())
     }
 
-    fn customer_index(&mut self, customer: &[u8]) -> u32 {
+    fn customer_index(&mut self, customer: &[u8], at: &dyn Fn() -> Location) -> u32 {
         if let Some(&index) = self.customers.get(customer) {
             return index;
         }
         let index = self.accumulators.len() as u32;
         self.customers.insert(customer.to_vec(), index);
+        let id = self.decode_id(customer, at);
         self.accumulators.push(CustomerAccumulator {
-            id: String::from_utf8_lossy(customer).into_owned(),
+            id,
             last_purchase: [i64::MIN; 2],
             purchases: false,
             frequency: 0,
@@ -588,6 +595,24 @@ impl<'o> Aggregator<'o> {
             given_recency: 0,
         });
         index
+    }
+
+    /// A customer id as text. The encoding was sniffed from the file's start, so a UTF-8 file
+    /// may turn out to hold Windows-1252 further down (rows appended by another program): such
+    /// an id is read as Windows-1252, and the first one is reported with its line.
+    fn decode_id(&mut self, id: &[u8], at: &dyn Fn() -> Location) -> String {
+        match (self.encoding, std::str::from_utf8(id)) {
+            (TextEncoding::Utf8, Ok(text)) => text.to_owned(),
+            (TextEncoding::Utf8, Err(_)) => {
+                let text = TextEncoding::Windows1252.decode(id);
+                self.not_utf8.get_or_insert_with(|| NotUtf8 {
+                    at: at().to_string(),
+                    customer: text.clone(),
+                });
+                text
+            }
+            (TextEncoding::Windows1252, _) => TextEncoding::Windows1252.decode(id),
+        }
     }
 
     /// Fingerprint of the whole line; field lengths are mixed in so that moving bytes between
@@ -868,6 +893,7 @@ impl<'o> Aggregator<'o> {
         let far_dates = far_dates(&mut every_day, &self.customers);
         Ok(Aggregated {
             far_dates,
+            not_utf8: self.not_utf8,
             kind: self.kind,
             customers,
             rows_read: self.rows_read,
@@ -993,6 +1019,7 @@ pub struct Aggregated {
     pub customers_without_positive_total: u64,
     pub date_order: DateOrderReport,
     pub far_dates: Option<FarDates>,
+    pub not_utf8: Option<NotUtf8>,
 }
 
 /// What exports write where a customer id is missing: empty cells, null spellings,

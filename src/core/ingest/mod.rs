@@ -318,6 +318,18 @@ pub struct QualityReport {
     /// Purchase days far outside the rest, kept but flagged.
     #[serde(default)]
     pub far_dates: Option<FarDates>,
+    /// In a file read as UTF-8, the first customer id that is not: such ids are read as
+    /// Windows-1252.
+    #[serde(default)]
+    pub not_utf8: Option<NotUtf8>,
+}
+
+/// A customer id that broke a file's UTF-8 (see [`QualityReport::not_utf8`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotUtf8 {
+    pub at: String,
+    /// The id as read (Windows-1252).
+    pub customer: String,
 }
 
 /// Purchase days more than [`FAR_DATE_MARGIN_DAYS`] outside the days of the central 98% of
@@ -783,7 +795,14 @@ pub fn read_transactions<'r, R: Read + 'r>(
     let located = ahead
         .iter()
         .map(|row| (row, records.location(row).to_string()));
-    let mut aggregator = clean::Aggregator::new(options, kind, columns, layout.delimiter, located);
+    let mut aggregator = clean::Aggregator::new(
+        options,
+        kind,
+        columns,
+        layout.delimiter,
+        layout.encoding,
+        located,
+    );
     for row in &ahead {
         aggregator.add(row, &|| records.location(row))?;
     }
@@ -826,6 +845,7 @@ pub fn read_transactions<'r, R: Read + 'r>(
         number_formats: aggregated.number_formats,
         skipped_sheets: records.skipped_sheets(),
         far_dates: aggregated.far_dates,
+        not_utf8: aggregated.not_utf8,
     };
     Ok(Ingested {
         customers: aggregated.customers,

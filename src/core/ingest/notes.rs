@@ -71,6 +71,16 @@ impl QualityReport {
                 ReadingNote::new(topic, text)
             });
         }
+        if let Some(switch) = &self.not_utf8 {
+            notes.push(ReadingNote::warning(
+                "text",
+                format!(
+                    "UTF-8 at the start, but customer id \"{}\" at {} is not: ids like it are \
+                     read as Windows-1252",
+                    switch.customer, switch.at
+                ),
+            ));
+        }
         self.date_notes(&mut notes);
         self.cancellation_notes(&mut notes);
         notes
