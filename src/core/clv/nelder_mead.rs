@@ -12,7 +12,9 @@ pub struct NelderMeadOptions {
     pub value_tolerance: f64,
     /// ... and its vertices by at most this much in every coordinate.
     pub point_tolerance: f64,
-    /// Budget of function evaluations of each simplex run.
+    /// Budget of function evaluations of each simplex run. The fits that converge take 600 to
+    /// 1,300 (the real sheet, CDNOW); one that does not (a likelihood flat along a ridge, e.g.
+    /// BG/NBD on a short calibration period) stops here, each evaluation costing O(customers).
     pub max_evaluations: usize,
 }
 
@@ -22,7 +24,7 @@ impl Default for NelderMeadOptions {
             initial_step: 0.5,
             value_tolerance: 1e-13,
             point_tolerance: 1e-10,
-            max_evaluations: 50_000,
+            max_evaluations: 10_000,
         }
     }
 }
