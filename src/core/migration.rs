@@ -150,36 +150,37 @@ pub struct ClusterMigration {
     pub to_revenue: Vec<Vec<f64>>,
 }
 
-/// `model`'s migration: `end_labels` and `revenue_since` per customer of the end table `end`,
-/// `earlier` the table as of the earlier date.
+/// Where each customer of the end table `end` was in the `earlier` table (`None`: new since).
+pub fn earlier_rows(earlier: &RfmTable, end: &RfmTable) -> Vec<Option<usize>> {
+    let row_of: HashMap<&str, usize> = earlier
+        .customers
+        .iter()
+        .enumerate()
+        .map(|(row, c)| (c.customer_id.as_str(), row))
+        .collect();
+    end.customers
+        .iter()
+        .map(|c| row_of.get(c.customer_id.as_str()).copied())
+        .collect()
+}
+
+/// `model`'s migration: `earlier_raw` the earlier table's (recency, frequency, monetary),
+/// `earlier_row`, `end_labels` and `revenue_since` per customer of the end table.
 pub fn cluster_migration(
     model: &SegmentModel,
-    earlier: &RfmTable,
-    end: &RfmTable,
+    earlier_raw: &[[f64; 3]],
+    earlier_row: &[Option<usize>],
     end_labels: &[usize],
     revenue_since: &[f64],
 ) -> ClusterMigration {
     let k = model.rule.clusters();
-    let raw: Vec<[f64; 3]> = earlier
-        .customers
-        .iter()
-        .map(|c| [f64::from(c.recency), f64::from(c.frequency), c.monetary])
-        .collect();
-    let before: HashMap<&str, usize> = earlier
-        .customers
-        .iter()
-        .map(|c| c.customer_id.as_str())
-        .zip(model.assign(&raw))
-        .collect();
+    let before = model.assign(earlier_raw);
     let mut to_customers = vec![vec![0; k]; k + 1];
     let mut to_revenue = vec![vec![0.0; k]; k + 1];
-    for ((customer, &after), &revenue) in end.customers.iter().zip(end_labels).zip(revenue_since) {
-        let row = before
-            .get(customer.customer_id.as_str())
-            .copied()
-            .unwrap_or(k);
-        to_customers[row][after] += 1;
-        to_revenue[row][after] += revenue;
+    for ((row, &after), &revenue) in earlier_row.iter().zip(end_labels).zip(revenue_since) {
+        let from = row.map_or(k, |row| before[row]);
+        to_customers[from][after] += 1;
+        to_revenue[from][after] += revenue;
     }
     ClusterMigration {
         variant: model.variant.clone(),

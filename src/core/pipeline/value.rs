@@ -23,7 +23,7 @@ use crate::core::cohorts::{Cohort, cohort_retention};
 use crate::core::ingest::{CustomerTotals, Ingested};
 use crate::core::migration::{
     ClusterMigration, EarlierState, Migration, cluster_migration, default_earlier_date,
-    migration_from,
+    earlier_rows, migration_from,
 };
 use crate::core::rfm::{RfmTable, Segment};
 use crate::core::sampling::CustomerSample;
@@ -245,6 +245,13 @@ pub fn customer_value(
 /// Fills [`ValueReport::cluster_migrations`] once the report's variants are fitted: the
 /// earlier date's customers assigned by each variant's model. O(n) per variant.
 pub fn add_cluster_migrations(report: &mut Report, earlier: &EarlierCustomers, end: &RfmTable) {
+    let earlier_raw: Vec<[f64; 3]> = earlier
+        .table
+        .customers
+        .iter()
+        .map(|c| [f64::from(c.recency), f64::from(c.frequency), c.monetary])
+        .collect();
+    let earlier_row = earlier_rows(&earlier.table, end);
     let migrations = report
         .variants
         .iter()
@@ -252,8 +259,8 @@ pub fn add_cluster_migrations(report: &mut Report, earlier: &EarlierCustomers, e
             let model = SegmentModel::from_report(report, &variant.name).ok()?;
             Some(cluster_migration(
                 &model,
-                &earlier.table,
-                end,
+                &earlier_raw,
+                &earlier_row,
                 &variant.labels,
                 &earlier.revenue_since,
             ))

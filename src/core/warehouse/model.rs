@@ -184,70 +184,63 @@ impl SegmentModel {
     /// the scoring SQL: scale, project, then the rule (ties to the lowest cluster). Assigns
     /// customers the model never saw, e.g. the customers of an earlier date.
     pub fn assign(&self, raw: &[[f64; 3]]) -> Vec<usize> {
-        let scaled: Vec<Vec<f64>> = raw
-            .iter()
-            .map(|row| {
-                row.iter()
-                    .zip(self.scaler.mean.iter().zip(&self.scaler.scale))
-                    .map(|(&x, (mean, scale))| {
-                        let x = match self.scaler.scaling {
-                            Scaling::SeedCompatible => x,
-                            Scaling::Log1p => x.ln_1p(),
-                        };
-                        (x - mean) / scale
-                    })
-                    .collect()
-            })
-            .collect();
-        let points: Vec<Vec<f64>> = match &self.projection {
-            Projection::Pca { mean, components } => scaled
-                .iter()
-                .map(|z| {
-                    components
-                        .iter()
-                        .map(|c| {
-                            z.iter()
-                                .zip(mean)
-                                .zip(c)
-                                .map(|((z, m), c)| (z - m) * c)
-                                .sum()
-                        })
-                        .collect()
+        let scaler = &self.scaler;
+        let scaled = Array2::from_shape_fn((raw.len(), 3), |(i, j)| {
+            let x = match scaler.scaling {
+                Scaling::SeedCompatible => raw[i][j],
+                Scaling::Log1p => raw[i][j].ln_1p(),
+            };
+            (x - scaler.mean[j]) / scaler.scale[j]
+        });
+        let points = match &self.projection {
+            Projection::Pca { mean, components } => {
+                Array2::from_shape_fn((raw.len(), components.len()), |(i, c)| {
+                    (0..3)
+                        .map(|j| (scaled[[i, j]] - mean[j]) * components[c][j])
+                        .sum()
                 })
-                .collect(),
-            Projection::Encoder(encoder) => {
-                let flat: Vec<f64> = scaled.iter().flatten().copied().collect();
-                let z = Array2::from_shape_vec((scaled.len(), 3), flat)
-                    .expect("three scaled features per row");
-                rows(&encoder.encode(z.view()))
             }
+            Projection::Encoder(encoder) => encoder.encode(scaled.view()),
         };
-        points.iter().map(|x| self.rule.cluster_of(x)).collect()
+        let cluster_of = self.rule.assigner();
+        points
+            .rows()
+            .into_iter()
+            .map(|x| cluster_of(x.as_slice().expect("a row of a standard-layout array")))
+            .collect()
     }
 }
 
 impl ClusterRule {
-    /// The cluster of one embedded point.
-    fn cluster_of(&self, x: &[f64]) -> usize {
-        let squared = |c: &Vec<f64>| x.iter().zip(c).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
-        let nearest = |centres: &[Vec<f64>]| argbest(centres.iter().map(|c| -squared(c)));
-        match self {
-            ClusterRule::NearestCentroid { centroids } => nearest(centroids),
-            ClusterRule::NearestWardSubcluster {
-                subcluster_centroids,
-                subcluster_clusters,
-                ..
-            } => subcluster_clusters[nearest(subcluster_centroids)],
+    /// A function giving the cluster of one embedded point, with what every point shares
+    /// (the mixture's Cholesky factors) computed once.
+    fn assigner(&self) -> impl Fn(&[f64]) -> usize + '_ {
+        let components: Vec<Component> = match self {
             ClusterRule::MostProbableComponent {
                 weights,
                 means,
                 covariances,
-            } => argbest(
-                weights
-                    .iter()
-                    .zip(means.iter().zip(covariances))
-                    .map(|(w, (mean, cov))| w.ln() + log_normal_density(x, mean, cov)),
-            ),
+            } => weights
+                .iter()
+                .zip(means.iter().zip(covariances))
+                .map(|(w, (mean, covariance))| Component::new(*w, mean, covariance))
+                .collect(),
+            _ => Vec::new(),
+        };
+        move |x: &[f64]| {
+            let squared = |c: &Vec<f64>| x.iter().zip(c).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
+            let nearest = |centres: &[Vec<f64>]| argbest(centres.iter().map(|c| -squared(c)));
+            match self {
+                ClusterRule::NearestCentroid { centroids } => nearest(centroids),
+                ClusterRule::NearestWardSubcluster {
+                    subcluster_centroids,
+                    subcluster_clusters,
+                    ..
+                } => subcluster_clusters[nearest(subcluster_centroids)],
+                ClusterRule::MostProbableComponent { .. } => {
+                    argbest(components.iter().map(|c| c.log_weighted_density(x)))
+                }
+            }
         }
     }
 }
@@ -263,29 +256,49 @@ fn argbest(scores: impl Iterator<Item = f64>) -> usize {
     best.0
 }
 
-/// `log N(x; mean, covariance)` through the covariance's Cholesky factor L (LLᵀ = Σ):
-/// −½ (d log 2π + 2 Σ log L_ii + |L⁻¹(x − mean)|²).
-fn log_normal_density(x: &[f64], mean: &[f64], covariance: &[Vec<f64>]) -> f64 {
-    let d = x.len();
-    let mut l = vec![vec![0.0; d]; d];
-    for i in 0..d {
-        for j in 0..=i {
-            let sum: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
-            l[i][j] = if i == j {
-                (covariance[i][i] - sum).max(f64::MIN_POSITIVE).sqrt()
-            } else {
-                (covariance[i][j] - sum) / l[j][j]
-            };
+/// A mixture component as `log w + log N(x; mean, Σ)` evaluates it: through the covariance's
+/// Cholesky factor L (LLᵀ = Σ), −½ (d log 2π + 2 Σ log L_ii + |L⁻¹(x − mean)|²).
+struct Component<'m> {
+    mean: &'m [f64],
+    cholesky: Vec<Vec<f64>>,
+    /// log w − ½ (d log 2π + 2 Σ log L_ii).
+    constant: f64,
+}
+
+impl<'m> Component<'m> {
+    fn new(weight: f64, mean: &'m [f64], covariance: &[Vec<f64>]) -> Self {
+        let d = mean.len();
+        let mut l = vec![vec![0.0; d]; d];
+        for i in 0..d {
+            for j in 0..=i {
+                let sum: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
+                l[i][j] = if i == j {
+                    (covariance[i][i] - sum).max(f64::MIN_POSITIVE).sqrt()
+                } else {
+                    (covariance[i][j] - sum) / l[j][j]
+                };
+            }
+        }
+        let log_det: f64 = (0..d).map(|i| l[i][i].ln()).sum();
+        Component {
+            mean,
+            constant: weight.ln()
+                - 0.5 * (d as f64 * (2.0 * std::f64::consts::PI).ln() + 2.0 * log_det),
+            cholesky: l,
         }
     }
-    let mut solved = vec![0.0; d];
-    for i in 0..d {
-        let sum: f64 = (0..i).map(|k| l[i][k] * solved[k]).sum();
-        solved[i] = (x[i] - mean[i] - sum) / l[i][i];
+
+    fn log_weighted_density(&self, x: &[f64]) -> f64 {
+        let l = &self.cholesky;
+        let mut solved = vec![0.0; x.len()];
+        let mut mahalanobis = 0.0;
+        for i in 0..x.len() {
+            let sum: f64 = (0..i).map(|k| l[i][k] * solved[k]).sum();
+            solved[i] = (x[i] - self.mean[i] - sum) / l[i][i];
+            mahalanobis += solved[i] * solved[i];
+        }
+        self.constant - 0.5 * mahalanobis
     }
-    let log_det: f64 = (0..d).map(|i| l[i][i].ln()).sum();
-    let mahalanobis: f64 = solved.iter().map(|v| v * v).sum();
-    -0.5 * (d as f64 * (2.0 * std::f64::consts::PI).ln() + 2.0 * log_det + mahalanobis)
 }
 
 fn rows(matrix: &Array2<f64>) -> Vec<Vec<f64>> {
