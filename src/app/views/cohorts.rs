@@ -63,14 +63,6 @@ pub fn Cohorts() -> impl IntoView {
         }
     };
     let transitions = move || {
-        let mut plot = Plot::new();
-        let mut layout = base_layout(
-            &format!(
-                "Segment migration: {} by segment then (rows) and now (columns)",
-                what()
-            ),
-            state.dark.get(),
-        );
         let drawn = ctx.segmentation.with(|s| {
             let migration = s.as_ref()?.report.value.as_ref()?.migration.as_ref()?;
             let x: Vec<String> = Segment::ALL.iter().map(|s| s.name().to_owned()).collect();
@@ -79,43 +71,20 @@ pub fn Cohorts() -> impl IntoView {
                 .iter()
                 .map(|r| row_name(r.from).to_owned())
                 .collect();
-            let z: Vec<Vec<f64>> = if revenue.get() {
-                migration
-                    .rows
-                    .iter()
-                    .map(|r| r.to_revenue.clone())
-                    .collect()
-            } else {
-                migration
-                    .rows
-                    .iter()
-                    .map(|r| r.to_customers.iter().map(|&n| n as f64).collect())
-                    .collect()
-            };
+            let z = migration
+                .rows
+                .iter()
+                .map(|r| flows(&r.to_customers, &r.to_revenue, revenue.get()))
+                .collect();
             Some(transition_heatmap(x, y, z, revenue.get()))
         });
-        if let Some((heatmap, annotations)) = drawn {
-            plot.add_trace(heatmap);
-            layout = layout.annotations(annotations).height(560).margin(
-                plotly::layout::Margin::new()
-                    .left(150)
-                    .right(20)
-                    .top(50)
-                    .bottom(130),
-            );
-        }
-        plot.set_layout(layout);
-        plot
+        let title = format!(
+            "Segment migration: {} by segment then (rows) and now (columns)",
+            what()
+        );
+        transition_plot(&title, state.dark.get(), drawn, (560, 150, 130))
     };
     let cluster_transitions = move || {
-        let mut plot = Plot::new();
-        let mut layout = base_layout(
-            &format!(
-                "Cluster migration: {} by cluster then (rows, the end's model) and now",
-                what()
-            ),
-            state.dark.get(),
-        );
         let drawn = ctx.segmentation.with(|s| {
             let s = s.as_ref()?;
             let moved = chosen_cluster_migration(s)?;
@@ -125,29 +94,19 @@ pub fn Cohorts() -> impl IntoView {
                 .cloned()
                 .chain(["New (first bought since)".to_owned()])
                 .collect();
-            let z: Vec<Vec<f64>> = if revenue.get() {
-                moved.to_revenue.clone()
-            } else {
-                moved
-                    .to_customers
-                    .iter()
-                    .map(|row| row.iter().map(|&n| n as f64).collect())
-                    .collect()
-            };
+            let z = moved
+                .to_customers
+                .iter()
+                .zip(&moved.to_revenue)
+                .map(|(customers, revenue_since)| flows(customers, revenue_since, revenue.get()))
+                .collect();
             Some(transition_heatmap(names, y, z, revenue.get()))
         });
-        if let Some((heatmap, annotations)) = drawn {
-            plot.add_trace(heatmap);
-            layout = layout.annotations(annotations).height(360).margin(
-                plotly::layout::Margin::new()
-                    .left(190)
-                    .right(20)
-                    .top(50)
-                    .bottom(90),
-            );
-        }
-        plot.set_layout(layout);
-        plot
+        let title = format!(
+            "Cluster migration: {} by cluster then (rows, the end's model) and now",
+            what()
+        );
+        transition_plot(&title, state.dark.get(), drawn, (360, 190, 90))
     };
     let download_migration = move |_| {
         ctx.segmentation.with_untracked(|s| {
@@ -297,6 +256,38 @@ fn row_name(state: EarlierState) -> &'static str {
         EarlierState::Segment(segment) => segment.name(),
         EarlierState::New => "New (first bought since)",
     }
+}
+
+/// One row of a transition matrix: customers, or their revenue since the earlier date.
+fn flows(customers: &[usize], revenue_since: &[f64], revenue: bool) -> Vec<f64> {
+    if revenue {
+        revenue_since.to_vec()
+    } else {
+        customers.iter().map(|&n| n as f64).collect()
+    }
+}
+
+/// A transition heatmap's figure; `(height, left, bottom)` in pixels, as its labels need.
+fn transition_plot(
+    title: &str,
+    dark: bool,
+    drawn: Option<LabelledHeatmap>,
+    (height, left, bottom): (usize, usize, usize),
+) -> Plot {
+    let mut plot = Plot::new();
+    let mut layout = base_layout(title, dark);
+    if let Some((heatmap, annotations)) = drawn {
+        plot.add_trace(heatmap);
+        layout = layout.annotations(annotations).height(height).margin(
+            plotly::layout::Margin::new()
+                .left(left)
+                .right(20)
+                .top(50)
+                .bottom(bottom),
+        );
+    }
+    plot.set_layout(layout);
+    plot
 }
 
 /// A transition matrix (`z[row][column]`, rows then, columns now) as a labelled heatmap.
