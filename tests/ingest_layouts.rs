@@ -4,6 +4,8 @@
 //! dates, text dates, Excel serial numbers) or far from the rest, and the workbooks that cannot
 //! be read (legacy .xls, encrypted). Each is read as the file means it, with what was decided in the report, or
 //! refused with a message that names it.
+//!
+//! Over 400 lines because each layout writes its own file; the cases share only `read`.
 
 mod support;
 

@@ -5,6 +5,7 @@
 mod cohorts;
 mod distributions;
 mod map;
+mod migration;
 mod models;
 mod overview;
 mod profiles;

@@ -1,4 +1,7 @@
 //! What a run produces: the report the dashboard, the downloads and the CLI read.
+//!
+//! Over 400 lines because every type the report carries lives here with its conversions, so
+//! the page, the CLI and the downloads read one definition.
 
 use std::collections::BTreeMap;
 use std::fmt;
