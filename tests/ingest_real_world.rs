@@ -15,8 +15,9 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use rfm_studio::cli::{Cli, report_text, run};
 use rfm_studio::core::ingest::{
-    CANCELLATION_RULE, CleaningRule, DateShape, FIRST_LINES_SHOWN, IngestError, IngestOptions,
-    Ingested, InputKind, QualityReport, UnreadableReason, read_transactions,
+    CancellationConvention, CancellationPolicy, CleaningPolicy, CleaningRule, DateShape,
+    FIRST_LINES_SHOWN, IngestError, IngestOptions, Ingested, InputKind, QualityReport,
+    UnreadableReason, read_transactions,
 };
 
 fn read_bytes(bytes: &[u8], options: &IngestOptions) -> Result<Ingested, IngestError> {
@@ -110,17 +111,10 @@ fn bad_lines_are_dropped_and_counted_with_their_line_numbers() {
     assert_eq!((report.rows_read, report.rows_kept), (16, 8));
     assert_eq!(removed(report, CleaningRule::Cancellation), 1);
     assert_eq!(
-        report.cancellations.rule.as_deref(),
-        Some(CANCELLATION_RULE)
+        conventions(report),
+        [(CancellationConvention::CInvoice, 1, "C489445".to_owned())]
     );
-    assert_eq!(report.cancellations.example.as_deref(), Some("C489445"));
-    assert_eq!(
-        (
-            report.cancellations.rows,
-            report.cancellations.other_c_invoice_rows
-        ),
-        (1, 0)
-    );
+    assert_eq!(report.cancellations.other_c_invoice_rows, 0);
     assert_eq!(report.snapshot_date.unwrap().to_string(), "2009-12-09");
     assert_eq!(
         rfm(&ingested),
@@ -138,7 +132,8 @@ fn bad_lines_are_dropped_and_counted_with_their_line_numbers() {
         json["unreadable"][0]["first_lines"],
         serde_json::json!([4, 6])
     );
-    assert_eq!(json["cancellations"]["rows"], 1);
+    assert_eq!(json["cancellations"]["matched"][0]["rows"], 1);
+    assert_eq!(json["cancellations"]["matched"][0]["convention"], "c_invoice");
 }
 
 #[test]
@@ -207,8 +202,7 @@ fn superstore_order_ids_starting_with_c_are_orders() {
     let report = &ingested.report;
     assert_eq!(report.input_kind, InputKind::AmountTransactions);
     assert_eq!(removed(report, CleaningRule::Cancellation), 0);
-    assert_eq!(report.cancellations.rule, None);
-    assert_eq!(report.cancellations.rows, 0);
+    assert_eq!(conventions(report), []);
     assert_eq!(report.cancellations.other_c_invoice_rows, 4);
     assert_eq!(report.rows_kept, 5);
     assert!(report.unreadable.is_empty());
@@ -218,6 +212,80 @@ fn superstore_order_ids_starting_with_c_are_orders() {
             ("CG-12520", 1, 2, 1009.452),
             ("DV-13045", 308, 1, 14.62),
             ("SO-20335", 553, 1, 957.5775),
+        ])
+    );
+}
+
+/// (convention, lines, first example) of each cancellation convention the file used.
+fn conventions(report: &QualityReport) -> Vec<(CancellationConvention, u64, String)> {
+    report
+        .cancellations
+        .matched
+        .iter()
+        .map(|m| (m.convention, m.rows, m.example.clone()))
+        .collect()
+}
+
+/// A shop export whose cancellations are a status column and whose returns are negative
+/// quantities (order ids starting with "CA-", which are not UCI cancellations): both
+/// conventions are recognised, shown with their first line, and dropped or netted.
+#[test]
+fn status_column_and_negative_quantities_are_cancellations() {
+    let dropped = lenient("shop_status_and_returns.csv");
+    let report = &dropped.report;
+    assert_eq!(
+        conventions(report),
+        [
+            (CancellationConvention::Status, 3, "cancelled".to_owned()),
+            (CancellationConvention::NegativeQuantity, 2, "-1".to_owned()),
+        ]
+    );
+    assert_eq!(report.cancellations.matched[1].example_at, "line 6");
+    assert_eq!(removed(report, CleaningRule::Cancellation), 5);
+    assert_eq!(removed(report, CleaningRule::NonPositiveQuantity), 0);
+    assert_eq!(report.snapshot_date.unwrap().to_string(), "2024-03-16");
+    assert_eq!(
+        rfm(&dropped),
+        rfm_of(&[
+            ("alice", 35, 2, 50.0),
+            ("bob", 56, 1, 20.0),
+            ("carol", 1, 1, 50.0)
+        ])
+    );
+    let notes: Vec<String> = report
+        .reading_notes()
+        .into_iter()
+        .map(|note| note.text)
+        .collect();
+    assert!(
+        notes.contains(
+            &"2 lines, recognised by: quantity below zero (a return), e.g. -1 (line 6)".to_owned()
+        ),
+        "{notes:?}"
+    );
+
+    // Netted: a cancellation takes its amount back whatever its sign (alice's cancelled order
+    // has a positive quantity); dave, who only cancelled, is left out.
+    let net = IngestOptions {
+        policy: CleaningPolicy {
+            cancellations: CancellationPolicy::Net,
+            ..CleaningPolicy::default()
+        },
+        ..IngestOptions::default()
+    };
+    let netted = read("shop_status_and_returns.csv", &net).unwrap();
+    assert_eq!(netted.report.netted_cancellation_rows, 5);
+    assert_eq!(netted.report.customers_without_positive_total, 1);
+    assert_eq!(
+        netted.report.snapshot_date.unwrap().to_string(),
+        "2024-03-16"
+    );
+    assert_eq!(
+        rfm(&netted),
+        rfm_of(&[
+            ("alice", 35, 2, 20.0),
+            ("bob", 56, 1, 8.0),
+            ("carol", 1, 1, 40.0)
         ])
     );
 }
@@ -322,14 +390,15 @@ fn the_command_reports_dropped_lines_and_refuses_them_with_strict() {
     for expected in [
         "  unreadable, missing or unreadable date: 2 (first at lines 4, 6; line 4: column",
         "  unreadable, too few fields: 2 (first at lines 12, 17; line 12: 3 fields, but the header has 8)\n",
-        "cancellations: 1 lines, recognised by: invoice is \"C\" followed by digits (UCI Online Retail), e.g. C489445\n",
+        "cancellations: 1 lines, recognised by: invoice is \"C\" followed by digits (UCI Online Retail), e.g. C489445 (line 14)\n",
     ] {
         assert!(text.contains(expected), "{expected:?} not in\n{text}");
     }
     let superstore = report_text(&lenient("superstore_orders.csv").report);
     assert!(
         superstore.contains(
-            "! cancellations: 4 lines with other invoices starting with \"C\" read as purchases\n"
+            "! cancellations: 4 lines whose invoice starts with \"C\" but is not \"C\" and digits: \
+             not cancellations by their invoice\n"
         ),
         "{superstore}"
     );

@@ -143,7 +143,7 @@ pub fn Preview(sniffed: Arc<Sniffed>) -> impl IntoView {
                 <div>
                     <h3>"Cleaning"</h3>
                     {rule(
-                        " Drop cancellations (unchecked: net them against purchases)",
+                        " Drop cancellations and returns (unchecked: net them against purchases)",
                         |p| p.cancellations == CancellationPolicy::Drop,
                         |p, on| {
                             p.cancellations = if on {

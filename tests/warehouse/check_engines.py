@@ -9,7 +9,9 @@ WORK holds: studio_rfm.csv (`rfm-studio rfm`), studio_labels.csv (`rfm-studio se
 rfm.<dialect>.sql (`rfm-studio sql rfm`), queries/<VARIANT>.<dialect>.sql and
 queries/<VARIANT>.pyspark.py (`rfm-studio sql score --out-dir`), and the transactions file.
 ENGINE is duckdb, spark or postgres (Debian's server, started here). Each engine loads the real 2009-2010 sheet as typed columns,
-runs the RFM query (must equal the studio's for every customer), then each variant's scoring
+runs the RFM query (must equal the studio's for every customer), the same for returns.csv (a
+shop export whose cancellations are a status column and negative quantities) under both
+cancellation policies (returns.<policy>.<dialect>.sql against studio_returns.<policy>.csv), then each variant's scoring
 query on that RFM table (labels compared with the studio's within the issue's bounds), and
 times both, plus the scoring query on BIG_RFM_CSV (a 1M-customer table from
 `rfm-studio generate --customers 1000000 --rfm`). Exits non-zero on any failed check; prints
@@ -87,6 +89,16 @@ def compare_labels(engine, variant, rows, studio_labels):
     return moved
 
 
+def compare_conventions(engine, load, run_sql, work):
+    """The shop export whose cancellations are a status column and negative quantities, under
+    both cancellation policies: the engine's RFM must equal the studio's."""
+    load(os.path.join(work, "returns.csv"))
+    for policy in ["drop", "net"]:
+        rows = run_sql(query(work, f"returns.{policy}.{engine}.sql"))
+        studio = read_csv(os.path.join(work, f"studio_returns.{policy}.csv"))
+        compare_rfm(f"{engine} status/returns ({policy})", rows, studio)
+
+
 def studio_labels_by_variant(work):
     labels = {v: {} for v in VARIANTS}
     for row in read_csv(os.path.join(work, "studio_labels.csv")):
@@ -126,6 +138,12 @@ def run_duckdb(work, transactions, big, timer):
     rfm_sql = query(work, "rfm.duckdb.sql")
     rows = timer.time("duckdb rfm query (sheet)", lambda: con.execute(rfm_sql).fetchall())
     compare_rfm("duckdb", rows, read_csv(os.path.join(work, "studio_rfm.csv")))
+    compare_conventions(
+        "duckdb",
+        lambda path: con.execute(f"CREATE TABLE returns AS SELECT * FROM read_csv('{path}', header = true)"),
+        lambda sql: con.execute(sql).fetchall(),
+        work,
+    )
     con.execute(f"CREATE TABLE rfm AS SELECT customer_id, recency, frequency, monetary FROM ({rfm_sql})")
     labels = studio_labels_by_variant(work)
     for variant in VARIANTS:
@@ -174,6 +192,12 @@ def run_spark(work, transactions, big, timer):
     rfm_sql = query(work, "rfm.spark.sql")
     rows = timer.time("spark rfm query (sheet)", lambda: [tuple(r) for r in spark.sql(rfm_sql).collect()])
     compare_rfm("spark", rows, read_csv(os.path.join(work, "studio_rfm.csv")))
+    compare_conventions(
+        "spark",
+        lambda path: load_cached(spark.read.csv(path, header=True, inferSchema=True), "returns"),
+        lambda sql: [tuple(r) for r in spark.sql(sql).collect()],
+        work,
+    )
     rfm = spark.sql(rfm_sql).select("customer_id", "recency", "frequency", "monetary").cache()
     rfm.count()  # materialised, so the scoring times below are the scoring's alone
     rfm.createOrReplaceTempView("rfm")
@@ -200,6 +224,11 @@ def run_spark(work, transactions, big, timer):
 SHEET_COLUMNS = (
     '"Invoice" TEXT, "StockCode" TEXT, "Description" TEXT, "Quantity" BIGINT, '
     '"InvoiceDate" TIMESTAMP, "Price" DOUBLE PRECISION, "Customer ID" BIGINT, "Country" TEXT'
+)
+
+RETURNS_COLUMNS = (
+    "order_id TEXT, customer_id TEXT, order_date DATE, financial_status TEXT, quantity BIGINT, "
+    "unit_price DOUBLE PRECISION"
 )
 
 
@@ -240,6 +269,12 @@ def run_postgres(work, transactions, big, timer):
         rfm_sql = query(work, "rfm.postgres.sql")
         rows = timer.time("postgres rfm query (sheet)", lambda: psql(rfm_sql))
         compare_rfm("postgres", rows, read_csv(os.path.join(work, "studio_rfm.csv")))
+
+        def load_returns(path):
+            psql(f"CREATE TABLE returns ({RETURNS_COLUMNS})")
+            psql(f"\\copy returns FROM '{path}' WITH (FORMAT csv, HEADER true)")
+
+        compare_conventions("postgres", load_returns, psql, work)
         psql(f"CREATE TABLE rfm AS SELECT customer_id, recency, frequency, monetary FROM ({rfm_sql}) AS q")
         labels = studio_labels_by_variant(work)
         for variant in VARIANTS:

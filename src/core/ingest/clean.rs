@@ -15,10 +15,10 @@ use super::dates::{self, DAY_FIRST, DateOrder, DateShape, MONTH_FIRST, ParsedDat
 use super::numbers::{NumberColumns, NumberFormatReport};
 use super::source::Location;
 use super::{
-    CANCELLATION_RULE, CancellationPolicy, CancellationReport, CleaningRule, CustomerTotals,
-    DateOrderReport, DateShapeLines, FAR_DATE_MARGIN_DAYS, FIRST_LINES_SHOWN, FarDates,
-    IngestError, IngestOptions, InputKind, NotUtf8, PurchaseDay, RemovedRows, TextEncoding,
-    UnreadableLines, UnreadableReason,
+    CANCELLED_STATUSES, CancellationConvention, CancellationMatch, CancellationPolicy,
+    CancellationReport, CleaningRule, CustomerTotals, DateOrderReport, DateShapeLines,
+    FAR_DATE_MARGIN_DAYS, FIRST_LINES_SHOWN, FarDates, IngestError, IngestOptions, InputKind,
+    NotUtf8, PurchaseDay, RemovedRows, TextEncoding, UnreadableLines, UnreadableReason,
 };
 
 /// A record longer than this is refused: it is almost always an unclosed quote that swallowed
@@ -40,6 +40,7 @@ pub struct Columns {
     price: Option<usize>,
     amount: Option<usize>,
     stock_code: Option<usize>,
+    status: Option<usize>,
     /// Recency, frequency and monetary of an aggregated RFM table.
     rfm: Option<[usize; 3]>,
     /// How many fields a record needs to hold every mapped column.
@@ -99,6 +100,7 @@ pub fn resolve_columns(
         price: position(Role::Price)?,
         amount: position(Role::Amount)?,
         stock_code: position(Role::StockCode)?,
+        status: position(Role::Status)?,
         rfm,
         width: 0,
     };
@@ -109,6 +111,7 @@ pub fn resolve_columns(
         columns.price,
         columns.amount,
         columns.stock_code,
+        columns.status,
     ]
     .into_iter()
     .flatten()
@@ -259,7 +262,7 @@ impl<'o> Aggregator<'o> {
         if kind == InputKind::AggregatedRfm {
             rules.push(CleaningRule::Duplicate);
         } else {
-            if policy.cancellations == CancellationPolicy::Drop && columns.invoice.is_some() {
+            if policy.cancellations == CancellationPolicy::Drop {
                 rules.push(CleaningRule::Cancellation);
             }
             if policy.drop_nonpositive_quantity && columns.quantity.is_some() {
@@ -399,11 +402,11 @@ impl<'o> Aggregator<'o> {
         if self.kind == InputKind::AggregatedRfm {
             return self.add_aggregated_row(record, customer, at);
         }
-        let is_cancellation = self
-            .columns
-            .invoice
-            .is_some_and(|column| self.note_invoice(&record[column]));
-        if is_cancellation && self.applies(CleaningRule::Cancellation) {
+        // The invoice and the status are looked at first, so that a cancellation dropped by
+        // the policy is charged to that rule even when its numbers cannot be read.
+        let mut cancellation = self.written_cancellation(record);
+        if cancellation.is_some() && self.applies(CleaningRule::Cancellation) {
+            self.note_cancellation(cancellation, record, at);
             self.remove(CleaningRule::Cancellation);
             return Ok(());
         }
@@ -412,18 +415,22 @@ impl<'o> Aggregator<'o> {
             .quantity
             .map(|column| self.number(record, column, at))
             .transpose()?;
-        if quantity.is_some_and(|q| q <= 0.0)
-            && !is_cancellation
-            && self.applies(CleaningRule::NonPositiveQuantity)
-        {
-            self.remove(CleaningRule::NonPositiveQuantity);
-            return Ok(());
-        }
         let (amount, price) = match (self.kind, self.columns.amount, self.columns.price, quantity) {
             (InputKind::AmountTransactions, Some(column), _, _) => {
                 let amount = self.number(record, column, at)?;
                 check_amount(amount, || text_of(record, column), at)?;
-                (amount, if is_cancellation { -amount } else { amount })
+                if cancellation.is_none() && amount < 0.0 {
+                    cancellation = Some((CancellationConvention::NegativeAmount, column));
+                }
+                // The price rule looks at the size of a refund, not its sign.
+                (
+                    amount,
+                    if cancellation.is_some() {
+                        amount.abs()
+                    } else {
+                        amount
+                    },
+                )
             }
             (_, _, Some(column), Some(quantity)) => {
                 let price = self.number(record, column, at)?;
@@ -440,9 +447,36 @@ impl<'o> Aggregator<'o> {
                     },
                     at,
                 )?;
+                if let (None, Some(quantity_column)) = (cancellation, self.columns.quantity)
+                    && quantity < 0.0
+                {
+                    cancellation =
+                        Some((CancellationConvention::NegativeQuantity, quantity_column));
+                }
                 (amount, price)
             }
             _ => return Err(IngestError::Internal("value columns missing")),
+        };
+        let is_cancellation = cancellation.is_some();
+        if is_cancellation {
+            self.note_cancellation(cancellation, record, at);
+            if self.applies(CleaningRule::Cancellation) {
+                self.remove(CleaningRule::Cancellation);
+                return Ok(());
+            }
+        }
+        if quantity.is_some_and(|q| q <= 0.0)
+            && !is_cancellation
+            && self.applies(CleaningRule::NonPositiveQuantity)
+        {
+            self.remove(CleaningRule::NonPositiveQuantity);
+            return Ok(());
+        }
+        // A netted cancellation takes money back, whichever sign the file wrote it with.
+        let amount = if is_cancellation {
+            -amount.abs()
+        } else {
+            amount
         };
         if price <= 0.0 && self.applies(CleaningRule::NonPositivePrice) {
             self.remove(CleaningRule::NonPositivePrice);
@@ -524,24 +558,51 @@ impl<'o> Aggregator<'o> {
         Ok(())
     }
 
-    /// Whether the invoice marks a cancellation (see [`CancellationReport`]), counted for the
-    /// report.
-    fn note_invoice(&mut self, invoice: &[u8]) -> bool {
-        let invoice = invoice.trim_ascii();
-        let Some(number) = invoice.strip_prefix(b"C") else {
-            return false;
+    /// The convention, and the column holding the evidence, when the invoice or the status
+    /// says the line is a cancellation; invoices that start with "C" without matching are
+    /// counted for the report.
+    fn written_cancellation(
+        &mut self,
+        record: &ByteRecord,
+    ) -> Option<(CancellationConvention, usize)> {
+        if let Some(column) = self.columns.invoice {
+            let invoice = record[column].trim_ascii();
+            if let Some(number) = invoice.strip_prefix(b"C") {
+                if !number.is_empty() && number.iter().all(u8::is_ascii_digit) {
+                    return Some((CancellationConvention::CInvoice, column));
+                }
+                self.cancellations.other_c_invoice_rows += 1;
+            }
+        }
+        let column = self.columns.status?;
+        let status = record[column].trim_ascii();
+        CANCELLED_STATUSES
+            .iter()
+            .any(|cancelled| status.eq_ignore_ascii_case(cancelled.as_bytes()))
+            .then_some((CancellationConvention::Status, column))
+    }
+
+    /// Counts a cancellation under its convention; the first of each is kept as the example.
+    fn note_cancellation(
+        &mut self,
+        cancellation: Option<(CancellationConvention, usize)>,
+        record: &ByteRecord,
+        at: &dyn Fn() -> Location,
+    ) {
+        let Some((convention, column)) = cancellation else {
+            return;
         };
-        let report = &mut self.cancellations;
-        if number.is_empty() || !number.iter().all(u8::is_ascii_digit) {
-            report.other_c_invoice_rows += 1;
-            return false;
+        let matched = &mut self.cancellations.matched;
+        match matched.iter_mut().find(|m| m.convention == convention) {
+            Some(known) => known.rows += 1,
+            None => matched.push(CancellationMatch {
+                convention,
+                rule: convention.rule().to_owned(),
+                rows: 1,
+                example: text_of(record, column),
+                example_at: at().to_string(),
+            }),
         }
-        report.rows += 1;
-        if report.example.is_none() {
-            report.rule = Some(CANCELLATION_RULE.to_owned());
-            report.example = Some(String::from_utf8_lossy(invoice).into_owned());
-        }
-        true
     }
 
     fn add_aggregated_row(

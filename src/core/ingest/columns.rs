@@ -16,13 +16,15 @@ pub enum Role {
     StockCode,
     Description,
     Country,
+    /// An order or line status; lines it marks as cancelled or returned are cancellations.
+    Status,
     Recency,
     Frequency,
     Monetary,
 }
 
 impl Role {
-    pub const ALL: [Role; 12] = [
+    pub const ALL: [Role; 13] = [
         Role::CustomerId,
         Role::Invoice,
         Role::Date,
@@ -32,6 +34,7 @@ impl Role {
         Role::StockCode,
         Role::Description,
         Role::Country,
+        Role::Status,
         Role::Recency,
         Role::Frequency,
         Role::Monetary,
@@ -49,6 +52,7 @@ impl Role {
             Role::StockCode => "stock_code",
             Role::Description => "description",
             Role::Country => "country",
+            Role::Status => "status",
             Role::Recency => "recency",
             Role::Frequency => "frequency",
             Role::Monetary => "monetary",
@@ -124,6 +128,14 @@ impl Role {
             ],
             Role::Description => &["description", "productname", "itemname", "product"],
             Role::Country => &["country"],
+            Role::Status => &[
+                "status",
+                "orderstatus",
+                "linestatus",
+                "transactionstatus",
+                "transactiontype",
+                "financialstatus",
+            ],
             Role::Recency => &["recency", "recencydays", "dayssincelastpurchase"],
             Role::Frequency => &["frequency", "ordercount", "numorders"],
             Role::Monetary => &["monetary", "monetaryvalue", "totalspend"],
@@ -146,6 +158,8 @@ pub struct ColumnMapping {
     pub stock_code: Option<String>,
     pub description: Option<String>,
     pub country: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
     pub recency: Option<String>,
     pub frequency: Option<String>,
     pub monetary: Option<String>,
@@ -171,6 +185,7 @@ impl ColumnMapping {
             Role::StockCode => &self.stock_code,
             Role::Description => &self.description,
             Role::Country => &self.country,
+            Role::Status => &self.status,
             Role::Recency => &self.recency,
             Role::Frequency => &self.frequency,
             Role::Monetary => &self.monetary,
@@ -188,6 +203,7 @@ impl ColumnMapping {
             Role::StockCode => &mut self.stock_code,
             Role::Description => &mut self.description,
             Role::Country => &mut self.country,
+            Role::Status => &mut self.status,
             Role::Recency => &mut self.recency,
             Role::Frequency => &mut self.frequency,
             Role::Monetary => &mut self.monetary,

@@ -72,7 +72,8 @@ pub const DEFAULT_NON_PRODUCT_CODES: [&str; 16] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CancellationPolicy {
-    /// Drop cancellation lines (invoice "C" followed by digits), as the reference RFM table does.
+    /// Drop cancellation and return lines (see [`CancellationConvention`]), as the reference RFM
+    /// table does.
     #[default]
     Drop,
     /// Keep them so their negative amounts net against the customer's Monetary; they count
@@ -235,23 +236,79 @@ pub struct UnreadableLines {
 /// How many line numbers [`UnreadableLines::first_lines`] keeps.
 pub const FIRST_LINES_SHOWN: usize = 5;
 
-/// Which invoices were read as cancellations. Only UCI Online Retail's convention is known:
-/// "C" followed by the digits of the invoice number (`C489449`); ids that merely start with C
-/// (Superstore's `CA-2016-152156`) are orders.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CancellationReport {
-    /// The rule that matched, in words; `None` when no invoice matched it.
-    pub rule: Option<String>,
-    /// Lines (with a customer id) whose invoice matched: dropped or netted, per the policy.
-    pub rows: u64,
-    /// The first invoice that matched.
-    pub example: Option<String>,
-    /// Lines whose invoice starts with "C" without matching: read as purchases.
-    pub other_c_invoice_rows: u64,
+/// How a line says it is a cancellation or a return. A file may use several; a line that
+/// matches more than one (UCI's `C489449` lines also have a negative quantity) is counted under
+/// the first, in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancellationConvention {
+    /// UCI Online Retail: "C" followed by the digits of the invoice number (`C489449`). Ids
+    /// that merely start with C (Superstore's `CA-2016-152156`) are orders.
+    CInvoice,
+    /// A status column holding one of [`CANCELLED_STATUSES`] (Shopify-style exports).
+    Status,
+    /// A return written as a line with a quantity below zero.
+    NegativeQuantity,
+    /// A refund written as a line amount below zero (files with only a line amount).
+    NegativeAmount,
 }
 
-/// The cancellation rule as [`CancellationReport::rule`] states it.
-pub const CANCELLATION_RULE: &str = "invoice is \"C\" followed by digits (UCI Online Retail)";
+impl CancellationConvention {
+    /// The rule in words, as the report shows it.
+    pub fn rule(self) -> &'static str {
+        match self {
+            CancellationConvention::CInvoice => {
+                "invoice is \"C\" followed by digits (UCI Online Retail)"
+            }
+            CancellationConvention::Status => {
+                "the status column says cancelled, returned, refunded or void"
+            }
+            CancellationConvention::NegativeQuantity => "quantity below zero (a return)",
+            CancellationConvention::NegativeAmount => "line amount below zero (a refund)",
+        }
+    }
+}
+
+/// Status values (compared trimmed and in lower case) that mark a cancelled or returned line.
+pub const CANCELLED_STATUSES: [&str; 14] = [
+    "cancelled",
+    "canceled",
+    "cancellation",
+    "cancel",
+    "returned",
+    "return",
+    "refunded",
+    "refund",
+    "void",
+    "voided",
+    "reversed",
+    "reversal",
+    "chargeback",
+    "charged back",
+];
+
+/// The lines (with a customer id) one convention matched: dropped or netted, per the policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancellationMatch {
+    pub convention: CancellationConvention,
+    /// [`CancellationConvention::rule`].
+    pub rule: String,
+    pub rows: u64,
+    /// The first match's value as written: the invoice, the status or the quantity/amount.
+    pub example: String,
+    /// Where that line is, as `line 12`.
+    pub example_at: String,
+}
+
+/// Which lines were read as cancellations, by the conventions the data turned out to use.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancellationReport {
+    /// Each convention that matched at least one line, in order of first match.
+    pub matched: Vec<CancellationMatch>,
+    /// Lines whose invoice starts with "C" without being "C" and digits: the invoice does not
+    /// make them cancellations (another convention still may).
+    pub other_c_invoice_rows: u64,
+}
 
 /// How the dates were written and how slash dates were read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

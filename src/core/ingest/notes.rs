@@ -181,12 +181,12 @@ impl QualityReport {
 
     fn cancellation_notes(&self, notes: &mut Vec<ReadingNote>) {
         let cancellations = &self.cancellations;
-        if let (Some(rule), Some(example)) = (&cancellations.rule, &cancellations.example) {
+        for matched in &cancellations.matched {
             notes.push(ReadingNote::new(
                 "cancellations",
                 format!(
-                    "{} lines, recognised by: {rule}, e.g. {example}",
-                    cancellations.rows
+                    "{} lines, recognised by: {}, e.g. {} ({})",
+                    matched.rows, matched.rule, matched.example, matched.example_at
                 ),
             ));
         }
@@ -194,7 +194,8 @@ impl QualityReport {
             notes.push(ReadingNote::warning(
                 "cancellations",
                 format!(
-                    "{} lines with other invoices starting with \"C\" read as purchases",
+                    "{} lines whose invoice starts with \"C\" but is not \"C\" and digits: \
+                     not cancellations by their invoice",
                     cancellations.other_c_invoice_rows
                 ),
             ));

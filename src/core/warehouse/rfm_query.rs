@@ -14,7 +14,8 @@
 
 use super::{Dialect, WarehouseError};
 use crate::core::ingest::{
-    CancellationPolicy, CleaningPolicy, ColumnMapping, InputKind, Role, input_kind,
+    CANCELLED_STATUSES, CancellationPolicy, CleaningPolicy, ColumnMapping, InputKind, Role,
+    input_kind,
 };
 use crate::core::rfm::{SEGMENT_RULES, Segment};
 
@@ -83,30 +84,50 @@ pub fn rfm_query(
         )
     } else {
         let invoice = column(Role::Invoice);
-        let cancellation = match &invoice {
-            Some(invoice) => dialect.full_match(&text(invoice), "C[0-9]+"),
-            None => "FALSE".to_owned(),
-        };
+        // The conventions of [`crate::core::ingest::CancellationConvention`]; each term is
+        // FALSE where its column is empty, as in the studio.
+        let mut cancellation_terms = Vec::new();
+        if let Some(invoice) = &invoice {
+            cancellation_terms.push(dialect.full_match(&text(invoice), "C[0-9]+"));
+        }
+        if let Some(status) = column(Role::Status) {
+            let cancelled = CANCELLED_STATUSES
+                .iter()
+                .map(|status| dialect.string(status))
+                .collect::<Vec<_>>()
+                .join(", ");
+            cancellation_terms.push(format!("LOWER({}) IN ({cancelled})", text(&status)));
+        }
         let (amount, price) = match kind {
             InputKind::AmountTransactions => {
                 let amount = dialect.as_double(&required(Role::Amount)?);
-                let price = "CASE WHEN is_cancellation THEN -amount ELSE amount END".to_owned();
+                cancellation_terms.push(format!("{amount} < 0"));
+                // The price rule looks at the size of a refund, not its sign.
+                let price = "CASE WHEN is_cancellation THEN ABS(amount) ELSE amount END".to_owned();
                 (amount, price)
             }
-            _ => (
-                format!(
-                    "{} * {}",
-                    dialect.as_double(&required(Role::Quantity)?),
-                    dialect.as_double(&required(Role::Price)?)
-                ),
-                "price".to_owned(),
-            ),
+            _ => {
+                let quantity = dialect.as_double(&required(Role::Quantity)?);
+                cancellation_terms.push(format!("{quantity} < 0"));
+                (
+                    format!(
+                        "{quantity} * {}",
+                        dialect.as_double(&required(Role::Price)?)
+                    ),
+                    "price".to_owned(),
+                )
+            }
         };
+        let cancellation = cancellation_terms
+            .iter()
+            .map(|term| format!("COALESCE({term}, FALSE)"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
         let mut keep = vec![
             keep_customer,
             "day IS NOT NULL AND amount IS NOT NULL".to_owned(),
         ];
-        if policy.cancellations == CancellationPolicy::Drop && invoice.is_some() {
+        if policy.cancellations == CancellationPolicy::Drop {
             keep.push("NOT is_cancellation".into());
         }
         let quantity = column(Role::Quantity).filter(|_| kind != InputKind::AmountTransactions);
@@ -151,17 +172,19 @@ pub fn rfm_query(
         }
         // Without an invoice column a purchase occasion is a (customer, calendar day).
         let occasion = if invoice.is_some() { "invoice" } else { "day" };
+        // A netted cancellation takes money back, whichever sign the file wrote it with.
+        let net_amount = "SUM(CASE WHEN is_cancellation THEN -ABS(amount) ELSE amount END)";
         let positive_total = if policy.cancellations == CancellationPolicy::Net {
-            " AND SUM(amount) > 0"
+            format!(" AND {net_amount} > 0")
         } else {
-            ""
+            String::new()
         };
         format!(
             "kept AS (\n  SELECT * FROM (\n    SELECT {fields}\n    FROM (SELECT {distinct}* FROM {source}) AS lines\n  ) AS typed\n  WHERE {keep}\n),\n\
              last_day AS (\n  SELECT MAX(day) AS snapshot_eve FROM kept WHERE NOT is_cancellation\n),\n\
              purchases AS (\n  SELECT customer_id,\n    MAX(CASE WHEN NOT is_cancellation THEN day END) AS last_purchase,\n    \
              COUNT(DISTINCT CASE WHEN NOT is_cancellation THEN {occasion} END) AS frequency,\n    \
-             SUM(amount) AS monetary\n  FROM kept\n  GROUP BY customer_id\n  \
+             {net_amount} AS monetary\n  FROM kept\n  GROUP BY customer_id\n  \
              HAVING COUNT(CASE WHEN NOT is_cancellation THEN 1 END) > 0{positive_total}\n),\n\
              totals AS (\n  SELECT customer_id, {recency} + 1 AS recency, frequency, monetary\n  \
              FROM purchases CROSS JOIN last_day\n)",
@@ -333,10 +356,31 @@ mod tests {
         let sql = rfm_query(&online_retail_mapping(), &policy, Dialect::BigQuery, "tx").unwrap();
         assert!(!sql.contains("DISTINCT *") && !sql.contains("AND NOT is_cancellation"));
         assert!(sql.contains(
-            "HAVING COUNT(CASE WHEN NOT is_cancellation THEN 1 END) > 0 AND SUM(amount) > 0"
+            "HAVING COUNT(CASE WHEN NOT is_cancellation THEN 1 END) > 0 \
+             AND SUM(CASE WHEN is_cancellation THEN -ABS(amount) ELSE amount END) > 0"
         ));
         assert!(sql.contains("NOT IN ('POST', 'O\\'NEIL')"), "{sql}");
         assert!(sql.contains("DATE_DIFF(snapshot_eve, last_purchase, DAY)"));
+    }
+
+    #[test]
+    fn every_cancellation_convention_is_a_term() {
+        let mut mapping = online_retail_mapping();
+        mapping.set(Role::Status, Some("Order Status".into()));
+        let sql = rfm_query(&mapping, &CleaningPolicy::default(), Dialect::DuckDb, "tx").unwrap();
+        let terms = [
+            "COALESCE(regexp_matches(TRIM(CAST(\"Invoice\" AS VARCHAR)), '^C[0-9]+$'), FALSE) OR ",
+            "COALESCE(LOWER(TRIM(CAST(\"Order Status\" AS VARCHAR))) IN ('cancelled', 'canceled', ",
+            "COALESCE(CAST(\"Quantity\" AS DOUBLE) < 0, FALSE) AS is_cancellation",
+        ];
+        for term in terms {
+            assert!(sql.contains(term), "{term} in {sql}");
+        }
+        assert_eq!(
+            sql.matches("'chargeback', 'charged back')").count(),
+            1,
+            "every status of CANCELLED_STATUSES"
+        );
     }
 
     #[test]
@@ -353,8 +397,13 @@ mod tests {
         )
         .unwrap();
         assert!(sql.contains("THEN day END) AS frequency"));
-        assert!(sql.contains("CASE WHEN is_cancellation THEN -amount ELSE amount END > 0"));
-        assert!(sql.contains("FALSE AS is_cancellation"));
+        assert!(sql.contains("CASE WHEN is_cancellation THEN ABS(amount) ELSE amount END > 0"));
+        assert!(
+            sql.contains(
+                "COALESCE(CAST(\"dollar_value\" AS DOUBLE) < 0, FALSE) AS is_cancellation"
+            ),
+            "{sql}"
+        );
         mapping.set(Role::Date, None);
         assert_eq!(
             rfm_query(
