@@ -133,7 +133,10 @@ fn bad_lines_are_dropped_and_counted_with_their_line_numbers() {
         serde_json::json!([4, 6])
     );
     assert_eq!(json["cancellations"]["matched"][0]["rows"], 1);
-    assert_eq!(json["cancellations"]["matched"][0]["convention"], "c_invoice");
+    assert_eq!(
+        json["cancellations"]["matched"][0]["convention"],
+        "c_invoice"
+    );
 }
 
 #[test]

@@ -129,6 +129,24 @@ for n in $SIZES; do
     fi
 done
 
+# The issue's transaction-file targets in the page (drop to dashboard): 200,000 customers (about
+# 4M lines) and 1,000,000 customers (about 20M lines), natively beside them. The 1M-customer
+# RFM table is in the cost growth above.
+if [ -f dist/index.html ]; then
+    printf '\ntransaction files (heavy-tailed, generated): natively and in the browser\n'
+    for n in ${RFM_BENCH_TX_SIZES:-200000 1000000}; do
+        transactions=$WORK/transactions_$n.csv
+        [ -f "$transactions" ] || "$BIN" generate --customers "$n" --seed 7 --out "$transactions"
+        printf '%s customers, %s lines (%s MB):\n' "$n" "$(($(wc -l <"$transactions") - 1))" \
+            "$(($(stat -c %s "$transactions") / 1000000))"
+        measure "  rfm-studio segment (native)" "$BIN" segment "$transactions" --k 3 --seed 42 \
+            --report "$WORK/report_transactions_$n.json"
+        printf '    stages: %s\n' "$(stage_line "$WORK/report_transactions_$n.json")"
+        printf '  browser worker: '
+        node tests/e2e/measure-large.mjs "$transactions" | sed -n '1,2p' | sed '2s/^/    /'
+    done
+fi
+
 # A 6 GB export (past wasm32's 4 GB address space) dropped on the page: the worker reads it in
 # slices, so the tab's memory follows customers, not bytes. Generated here, never committed;
 # RFM_BENCH_HUGE=0 skips it.

@@ -194,18 +194,7 @@ pub fn rfm_query(
         )
     };
 
-    // The studio's customer order: numeric ids by value (by length, then digits, without
-    // leading zeros), then as written; other ids after them, byte-wise.
-    let id_order = [
-        format!(
-            "CASE WHEN {} THEN 0 ELSE 1 END",
-            dialect.full_match("customer_id", "[0-9]+")
-        ),
-        format!("LENGTH({})", dialect.without_leading_zeros("customer_id")),
-        dialect.bytewise(&dialect.without_leading_zeros("customer_id")),
-        dialect.bytewise("customer_id"),
-    ]
-    .join(", ");
+    let id_order = id_order_keys(dialect).join(", ");
     let rank = |value: &str| format!("ROW_NUMBER() OVER (ORDER BY {value}, {id_order})");
     let bin = |rank: &str| {
         let arms: String = (1..=4)
@@ -237,14 +226,25 @@ pub fn rfm_query(
     ))
 }
 
+/// The studio's customer order ([`crate::core::ingest::compare_ids`]): numeric ids by value (by
+/// length, then digits, without leading zeros), then as written; other ids after them,
+/// byte-wise. Length and digits are NULL for other ids, so that they sort by the text alone.
+fn id_order_keys(dialect: Dialect) -> [String; 4] {
+    let numeric = dialect.full_match("customer_id", "[0-9]+");
+    let digits = dialect.without_leading_zeros("customer_id");
+    [
+        format!("CASE WHEN {numeric} THEN 0 ELSE 1 END"),
+        format!("CASE WHEN {numeric} THEN LENGTH({digits}) END"),
+        format!("CASE WHEN {numeric} THEN {} END", dialect.bytewise(&digits)),
+        dialect.bytewise("customer_id"),
+    ]
+}
+
 /// The id order's keys as named columns, for the final ORDER BY.
 fn id_order_columns(dialect: Dialect) -> String {
+    let [kind, length, digits, text] = id_order_keys(dialect);
     format!(
-        "CASE WHEN {} THEN 0 ELSE 1 END AS id_kind,\n    LENGTH({}) AS id_length,\n    {} AS id_digits,\n    {} AS id_text",
-        dialect.full_match("customer_id", "[0-9]+"),
-        dialect.without_leading_zeros("customer_id"),
-        dialect.bytewise(&dialect.without_leading_zeros("customer_id")),
-        dialect.bytewise("customer_id"),
+        "{kind} AS id_kind,\n    {length} AS id_length,\n    {digits} AS id_digits,\n    {text} AS id_text"
     )
 }
 
