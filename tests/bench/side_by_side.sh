@@ -151,8 +151,8 @@ fi
 # slices, so the tab's memory follows customers, not bytes. Generated here, never committed;
 # RFM_BENCH_HUGE=0 skips it.
 if [ "${RFM_BENCH_HUGE:-1}" = 1 ] && [ -f dist/index.html ]; then
-    HUGE=$WORK/generated_60000000.csv
-    [ -f "$HUGE" ] || "$BIN" generate --rows 60000000 --seed 7 --out "$HUGE"
+    HUGE=$WORK/generated_72000000.csv
+    [ -f "$HUGE" ] || "$BIN" generate --rows 72000000 --seed 7 --out "$HUGE"
     printf '\n6 GB export in the browser (%s MB):\n  ' "$(($(stat -c %s "$HUGE") / 1000000))"
     node tests/e2e/measure-large.mjs "$HUGE" | sed -n '1,2p'
 fi
