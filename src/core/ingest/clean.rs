@@ -404,12 +404,13 @@ impl<'o> Aggregator<'o> {
         }
         // The invoice and the status are looked at first, so that a cancellation dropped by
         // the policy is charged to that rule even when its numbers cannot be read.
-        let mut cancellation = self.written_cancellation(record);
-        if cancellation.is_some() && self.applies(CleaningRule::Cancellation) {
-            self.note_cancellation(cancellation, record, at);
-            self.remove(CleaningRule::Cancellation);
+        let written = self.written_cancellation(record);
+        if let Some(found) = written
+            && self.count_cancellation(found, record, at)
+        {
             return Ok(());
         }
+        let mut negative = None;
         let quantity = self
             .columns
             .quantity
@@ -419,13 +420,13 @@ impl<'o> Aggregator<'o> {
             (InputKind::AmountTransactions, Some(column), _, _) => {
                 let amount = self.number(record, column, at)?;
                 check_amount(amount, || text_of(record, column), at)?;
-                if cancellation.is_none() && amount < 0.0 {
-                    cancellation = Some((CancellationConvention::NegativeAmount, column));
+                if written.is_none() && amount < 0.0 {
+                    negative = Some((CancellationConvention::NegativeAmount, column));
                 }
                 // The price rule looks at the size of a refund, not its sign.
                 (
                     amount,
-                    if cancellation.is_some() {
+                    if written.is_some() || negative.is_some() {
                         amount.abs()
                     } else {
                         amount
@@ -447,24 +448,21 @@ impl<'o> Aggregator<'o> {
                     },
                     at,
                 )?;
-                if let (None, Some(quantity_column)) = (cancellation, self.columns.quantity)
+                if let (None, Some(quantity_column)) = (written, self.columns.quantity)
                     && quantity < 0.0
                 {
-                    cancellation =
-                        Some((CancellationConvention::NegativeQuantity, quantity_column));
+                    negative = Some((CancellationConvention::NegativeQuantity, quantity_column));
                 }
                 (amount, price)
             }
             _ => return Err(IngestError::Internal("value columns missing")),
         };
-        let is_cancellation = cancellation.is_some();
-        if is_cancellation {
-            self.note_cancellation(cancellation, record, at);
-            if self.applies(CleaningRule::Cancellation) {
-                self.remove(CleaningRule::Cancellation);
-                return Ok(());
-            }
+        if let Some(found) = negative
+            && self.count_cancellation(found, record, at)
+        {
+            return Ok(());
         }
+        let is_cancellation = written.is_some() || negative.is_some();
         if quantity.is_some_and(|q| q <= 0.0)
             && !is_cancellation
             && self.applies(CleaningRule::NonPositiveQuantity)
@@ -582,16 +580,14 @@ impl<'o> Aggregator<'o> {
             .then_some((CancellationConvention::Status, column))
     }
 
-    /// Counts a cancellation under its convention; the first of each is kept as the example.
-    fn note_cancellation(
+    /// Counts a cancellation under its convention (the first of each is kept as the example)
+    /// and, when the policy drops cancellations, charges the line to that rule: true = dropped.
+    fn count_cancellation(
         &mut self,
-        cancellation: Option<(CancellationConvention, usize)>,
+        (convention, column): (CancellationConvention, usize),
         record: &ByteRecord,
         at: &dyn Fn() -> Location,
-    ) {
-        let Some((convention, column)) = cancellation else {
-            return;
-        };
+    ) -> bool {
         let matched = &mut self.cancellations.matched;
         match matched.iter_mut().find(|m| m.convention == convention) {
             Some(known) => known.rows += 1,
@@ -603,6 +599,11 @@ impl<'o> Aggregator<'o> {
                 example_at: at().to_string(),
             }),
         }
+        let dropped = self.applies(CleaningRule::Cancellation);
+        if dropped {
+            self.remove(CleaningRule::Cancellation);
+        }
+        dropped
     }
 
     fn add_aggregated_row(
