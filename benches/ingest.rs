@@ -2,6 +2,7 @@
 //! size of the full real file. Inputs are held in memory so that disk speed does not count.
 
 use std::hint::black_box;
+use std::io::Cursor;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rfm_studio::core::generate::{GeneratorConfig, REAL_ROWS, generate_transactions};
@@ -14,8 +15,13 @@ const REAL: &str = concat!(
 );
 
 fn rfm_of(bytes: &[u8]) -> usize {
-    let ingested =
-        read_transactions(bytes, None, &IngestOptions::default(), &mut |_, _| {}).expect("ingest");
+    let ingested = read_transactions(
+        Cursor::new(bytes),
+        None,
+        &IngestOptions::default(),
+        &mut |_, _| {},
+    )
+    .expect("ingest");
     RfmTable::from_ingested(&ingested, None)
         .expect("rfm")
         .customers

@@ -13,6 +13,8 @@
 //! browser worker; linfa parallelises with rayon otherwise). `KMEANS_CUSTOMERS` and
 //! `KMEANS_LINFA_RUNS` (default 10) change the size and linfa's restarts.
 
+use std::io::Cursor;
+
 use std::time::Instant;
 
 use linfa::DatasetBase;
@@ -53,7 +55,7 @@ fn scaled_rfm(customers: u32) -> Array2<f64> {
     )
     .expect("generate");
     let ingested = read_transactions(
-        csv.as_slice(),
+        Cursor::new(csv.as_slice()),
         None,
         &IngestOptions::default(),
         &mut |_, _| {},

@@ -1,6 +1,8 @@
 //! `generate --customers N`: a population of exactly N customers, heavy-tailed like the real
 //! sheet, as transactions or as the RFM table the ingest computes from those transactions.
 
+use std::io::Cursor;
+
 use rfm_studio::core::generate::{
     GenerationSummary, PopulationConfig, PopulationOutput, generate_population,
 };
@@ -18,8 +20,13 @@ fn population(customers: u32, seed: u64, output: PopulationOutput) -> (Vec<u8>, 
 }
 
 fn read(bytes: &[u8]) -> (InputKind, Vec<CustomerTotals>) {
-    let ingested = read_transactions(bytes, None, &IngestOptions::default(), &mut |_, _| {})
-        .expect("the generated file reads");
+    let ingested = read_transactions(
+        Cursor::new(bytes),
+        None,
+        &IngestOptions::default(),
+        &mut |_, _| {},
+    )
+    .expect("the generated file reads");
     (ingested.report.input_kind, ingested.customers)
 }
 

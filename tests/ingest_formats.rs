@@ -5,7 +5,7 @@ mod support;
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::Read;
+use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 
 use rfm_studio::core::generate::{GeneratorConfig, HEADER, generate_transactions};
@@ -300,7 +300,7 @@ fn generated_rows_read_back_with_the_expected_shares() {
     .unwrap();
     assert!(csv.starts_with(HEADER.join(",").as_bytes()));
     let ingested = read_transactions(
-        csv.as_slice(),
+        Cursor::new(csv.as_slice()),
         None,
         &IngestOptions::default(),
         &mut |_, _| {},

@@ -20,7 +20,12 @@ use support::xlsx::{HEADER, header_row, number_cell, purchases, row, workbook};
 use zip::write::SimpleFileOptions;
 
 fn read(bytes: &[u8]) -> Result<Ingested, IngestError> {
-    read_transactions(bytes, None, &IngestOptions::default(), &mut |_, _| {})
+    read_transactions(
+        Cursor::new(bytes),
+        None,
+        &IngestOptions::default(),
+        &mut |_, _| {},
+    )
 }
 
 /// (customer, frequency, monetary) per customer.

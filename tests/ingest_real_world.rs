@@ -6,7 +6,7 @@
 mod support;
 
 use std::cell::Cell;
-use std::io::{Read, Write};
+use std::io::{Cursor, Read, Seek, Write};
 use std::path::PathBuf;
 use std::rc::Rc;
 
@@ -21,7 +21,7 @@ use rfm_studio::core::ingest::{
 };
 
 fn read_bytes(bytes: &[u8], options: &IngestOptions) -> Result<Ingested, IngestError> {
-    read_transactions(bytes, None, options, &mut |_, _| {})
+    read_transactions(Cursor::new(bytes), None, options, &mut |_, _| {})
 }
 
 /// A file of tests/fixtures/ingest/real_world.
@@ -421,6 +421,12 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
+impl<R: Seek> Seek for Counted<R> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(to)
+    }
+}
+
 #[test]
 fn an_unclosed_quote_is_refused_before_the_rest_of_the_file_is_buffered() {
     let gzip_member = |text: &[u8]| {
@@ -440,7 +446,7 @@ fn an_unclosed_quote_is_refused_before_the_rest_of_the_file_is_buffered() {
     }
     let bytes = Rc::new(Cell::new(0));
     let reader = Counted {
-        inner: gzip.as_slice(),
+        inner: Cursor::new(gzip.as_slice()),
         bytes: Rc::clone(&bytes),
     };
     let error =

@@ -6,6 +6,8 @@
 
 mod support;
 
+use std::io::Cursor;
+
 use ndarray::Array2;
 use rfm_studio::core::cluster::{Algorithm, WardTree};
 use rfm_studio::core::evaluate::silhouette_score;
@@ -21,8 +23,13 @@ fn run(bytes: &[u8], sample_size: usize) -> Report {
         tsne_iterations: 250,
         ..PipelineOptions::default()
     };
-    run_blocking(bytes, Some(bytes.len() as u64), &options, &mut |_| {})
-        .expect("the pipeline runs on the generated table")
+    run_blocking(
+        Cursor::new(bytes),
+        Some(bytes.len() as u64),
+        &options,
+        &mut |_| {},
+    )
+    .expect("the pipeline runs on the generated table")
 }
 
 fn variant(report: &Report, algorithm: Algorithm, embedding: Embedding) -> &[usize] {

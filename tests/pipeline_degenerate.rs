@@ -2,6 +2,8 @@
 //! before the modelling: identical customers, too few of them, exactly ten, and features without
 //! spread (every purchase on one day, every customer buying once).
 
+use std::io::Cursor;
+
 use rfm_studio::core::pipeline::{PipelineOptions, Report, run_blocking};
 
 /// An aggregated RFM table, one `(recency, frequency, monetary)` per customer.
@@ -22,8 +24,13 @@ fn run(bytes: &[u8]) -> Result<Report, String> {
         tsne_iterations: 250,
         ..PipelineOptions::default()
     };
-    run_blocking(bytes, Some(bytes.len() as u64), &options, &mut |_| {})
-        .map_err(|error| error.to_string())
+    run_blocking(
+        Cursor::new(bytes),
+        Some(bytes.len() as u64),
+        &options,
+        &mut |_| {},
+    )
+    .map_err(|error| error.to_string())
 }
 
 #[test]

@@ -5,6 +5,8 @@
 
 mod support;
 
+use std::io::Cursor;
+
 use chrono::NaiveDate;
 use rfm_studio::core::clv::diagnostics::holdout_comparison;
 use rfm_studio::core::clv::{
@@ -34,7 +36,8 @@ fn short_options(sample_size: usize) -> PipelineOptions {
 
 fn run_real_sheet(options: &PipelineOptions) -> Report {
     let bytes = std::fs::read(support::real_sheet_path()).expect("the real sheet in tests/data");
-    run_blocking(bytes.as_slice(), None, options, &mut |_| {}).expect("the pipeline runs")
+    run_blocking(Cursor::new(bytes.as_slice()), None, options, &mut |_| {})
+        .expect("the pipeline runs")
 }
 
 #[test]
@@ -295,7 +298,7 @@ fn an_aggregated_rfm_table_has_no_customer_value_and_says_why() {
         k_sweep: false,
         ..PipelineOptions::default()
     };
-    let report = run_blocking(bytes.as_slice(), None, &options, &mut |_| {}).unwrap();
+    let report = run_blocking(Cursor::new(bytes.as_slice()), None, &options, &mut |_| {}).unwrap();
     assert_eq!(report.value, None);
     let note = report.value_note.expect("a reason");
     assert!(note.contains("no purchase dates"), "{note}");

@@ -3,6 +3,8 @@
 
 mod support;
 
+use std::io::Cursor;
+
 use rfm_studio::core::pipeline::{
     ColumnsError, CustomerColumns, PipelineOptions, Report, run_blocking,
 };
@@ -14,7 +16,8 @@ fn report() -> Report {
         tsne_iterations: 250,
         ..PipelineOptions::default()
     };
-    run_blocking(bytes.as_slice(), None, &options, &mut |_| {}).expect("the pipeline runs")
+    run_blocking(Cursor::new(bytes.as_slice()), None, &options, &mut |_| {})
+        .expect("the pipeline runs")
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! headless Chromium.
 #![cfg(target_arch = "wasm32")]
 
+use std::io::Cursor;
+
 use rfm_studio::app::protocol::{ComputeDevice, Request, Response};
 use rfm_studio::app::worker_client::describe_js_error;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -89,7 +91,7 @@ fn core_pipeline_reads_generated_transactions_in_wasm() {
     };
     let summary = generate_transactions(&config, &mut csv).unwrap();
     let ingested = read_transactions(
-        &csv[..],
+        Cursor::new(&csv[..]),
         Some(csv.len() as u64),
         &IngestOptions::default(),
         &mut |_, _| {},

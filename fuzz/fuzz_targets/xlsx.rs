@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = sniff(&bytes);
     let options = IngestOptions::default();
-    if let Ok(ingested) = read_transactions(bytes.as_slice(), None, &options, &mut |_, _| {}) {
+    if let Ok(ingested) = read_transactions(Cursor::new(bytes.as_slice()), None, &options, &mut |_, _| {}) {
         let _ = RfmTable::from_ingested(&ingested, None).map(|table| table.features());
     }
 });

@@ -5,7 +5,7 @@
 //! arrives as a `File` handle and is read in slices ([`FileSlices`]), never whole.
 
 use std::cell::RefCell;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 
 use burn::tensor::Device;
 use js_sys::{Reflect, Uint8Array};
@@ -132,14 +132,14 @@ async fn handle(
             generate_transactions(&config, &mut csv)
                 .map_err(|e| format!("generating the demo data failed: {e}"))?;
             let size = csv.len() as u64;
-            run(csv.as_slice(), size, &options, force_cpu, answer).await?;
+            run(io::Cursor::new(csv), size, &options, force_cpu, answer).await?;
         }
     }
     Ok(())
 }
 
 async fn run(
-    file: impl Read,
+    file: impl Read + Seek,
     size: u64,
     options: &PipelineOptions,
     force_cpu: bool,
@@ -246,6 +246,28 @@ impl Read for FileSlices {
         buf[..n].copy_from_slice(&rest[..n]);
         self.consumed += n;
         Ok(n)
+    }
+}
+
+/// A long file whose invoices turn out interleaved is read a second time from its start.
+impl Seek for FileSlices {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let here = self.offset - (self.slice.len() - self.consumed) as f64;
+        let target = match to {
+            SeekFrom::Start(position) => position as f64,
+            SeekFrom::Current(delta) => here + delta as f64,
+            SeekFrom::End(delta) => self.size + delta as f64,
+        };
+        if !(0.0..=self.size).contains(&target) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a position outside the file",
+            ));
+        }
+        self.offset = target;
+        self.slice.clear();
+        self.consumed = 0;
+        Ok(target as u64)
     }
 }
 

@@ -12,6 +12,7 @@ use foldhash::quality::FixedState;
 
 use super::columns::{ColumnMapping, Role, find_column};
 use super::dates::{self, DAY_FIRST, DateOrder, DateShape, MONTH_FIRST, ParsedDate};
+use super::duplicates::{DuplicateLines, Seen};
 use super::numbers::{NumberColumns, NumberFormatReport};
 use super::source::Location;
 use super::{
@@ -194,6 +195,41 @@ struct CustomerAccumulator {
     monetary: KahanSum,
     /// Only for an aggregated RFM table.
     given_recency: u32,
+    /// Purchase days, for [`CustomerTotals::purchase_days`]: one entry per day, so memory grows
+    /// with purchase occasions, not lines. Per customer rather than one map keyed by customer
+    /// and day: half the bytes at a million customers.
+    days: Vec<DayTotal>,
+}
+
+/// Amount and new purchase occasions on one purchase day under each date reading
+/// (`i32::MIN` where a reading is invalid).
+struct DayTotal {
+    days: [i32; 2],
+    amount: KahanSum,
+    occasions: u32,
+}
+
+impl CustomerAccumulator {
+    /// The customer's entry for a purchase day. Lines of one day usually follow each other, so
+    /// the search starts at the latest entry; the first entries are allocated one at a time
+    /// (most customers buy on a day or two), the rest by doubling.
+    fn day_total(&mut self, days: [i32; 2]) -> &mut DayTotal {
+        let index = match self.days.iter().rposition(|total| total.days == days) {
+            Some(index) => index,
+            None => {
+                if self.days.len() < 4 {
+                    self.days.reserve_exact(1);
+                }
+                self.days.push(DayTotal {
+                    days,
+                    amount: KahanSum::default(),
+                    occasions: 0,
+                });
+                self.days.len() - 1
+            }
+        };
+        &mut self.days[index]
+    }
 }
 
 /// Tracks which date readings the rows still allow.
@@ -220,17 +256,18 @@ pub struct Aggregator<'o> {
     cancellations: CancellationReport,
     customers: HashMap<Vec<u8>, u32, FixedState>,
     accumulators: Vec<CustomerAccumulator>,
-    invoices: HashMap<Vec<u8>, u32, FixedState>,
+    /// Invoice fingerprint -> occasion number. Keyed by 64-bit fingerprints rather than the
+    /// text, like the lines below: two different invoices (lines) share one with probability
+    /// about n²/2⁶⁵ (1e-8 at a million).
+    invoices: HashMap<u64, u32, FixedState>,
     /// (customer, invoice or purchase day) pairs seen: frequency counts distinct pairs.
     occasions: HashSet<u64, FixedState>,
-    /// 64-bit fingerprints of the kept lines, for the duplicate rule. Two different lines share
-    /// a fingerprint with probability about n²/2⁶⁵ (1e-8 at a million lines).
-    seen_lines: HashSet<u64, FixedState>,
+    /// Fingerprints of kept lines, for the duplicate rule.
+    duplicates: DuplicateLines,
+    /// Where an invoice came back after the duplicate rule had forgotten its lines: this pass
+    /// is void and the file must be read again (see [`duplicates`](super::duplicates)).
+    read_again_from: Option<String>,
     line_hasher: FixedState,
-    /// Amount and new purchase occasions per (customer, purchase day under each date reading),
-    /// for [`CustomerTotals::purchase_days`]; `i64::MIN` where a reading is invalid. One entry
-    /// per purchase day, so memory grows with purchase occasions, not rows.
-    day_amounts: HashMap<(u32, [i64; 2]), (KahanSum, u32), FixedState>,
     first_last: [(i64, i64); 2],
     revenue: KahanSum,
     netted_cancellation_rows: u64,
@@ -249,6 +286,7 @@ impl<'o> Aggregator<'o> {
         columns: Columns,
         delimiter: u8,
         encoding: TextEncoding,
+        duplicates: DuplicateLines,
         ahead: impl Iterator<Item = (&'r ByteRecord, String)> + Clone,
     ) -> Self {
         let number_columns: Vec<usize> = [columns.quantity, columns.price, columns.amount]
@@ -298,8 +336,13 @@ impl<'o> Aggregator<'o> {
             accumulators: Vec::new(),
             invoices: HashMap::default(),
             occasions: HashSet::default(),
-            seen_lines: HashSet::default(),
-            day_amounts: HashMap::default(),
+            // A table's rows have no invoice to follow.
+            duplicates: if kind == InputKind::AggregatedRfm {
+                DuplicateLines::whole_file()
+            } else {
+                duplicates
+            },
+            read_again_from: None,
             line_hasher: FixedState::with_seed(0x5eed_f00d),
             first_last: [(i64::MAX, i64::MIN); 2],
             revenue: KahanSum::default(),
@@ -308,6 +351,11 @@ impl<'o> Aggregator<'o> {
             encoding,
             not_utf8: None,
         }
+    }
+
+    /// Where the duplicate rule found that the file must be read again (once).
+    pub fn read_again_from(&mut self) -> Option<String> {
+        self.read_again_from.take()
     }
 
     fn remove(&mut self, rule: CleaningRule) {
@@ -495,11 +543,24 @@ impl<'o> Aggregator<'o> {
         // Read before the duplicate rule so that an unreadable line leaves no fingerprint; a
         // duplicate repeats a kept line's date, so the date evidence is unchanged.
         let date = self.date(&record[date_column], date_column, at)?;
-        if self.applies(CleaningRule::Duplicate)
-            && !self.seen_lines.insert(self.fingerprint(record))
-        {
-            self.remove(CleaningRule::Duplicate);
-            return Ok(());
+        let invoice = self
+            .columns
+            .invoice
+            .map(|column| self.line_hasher.hash_one(&record[column]));
+        if self.applies(CleaningRule::Duplicate) {
+            // A duplicate repeats the invoice, or without one the date and so its day.
+            let run = invoice.unwrap_or_else(|| first_day(&date) as u64);
+            match self.duplicates.see(run, self.fingerprint(record)) {
+                Seen::New => {}
+                Seen::Duplicate => {
+                    self.remove(CleaningRule::Duplicate);
+                    return Ok(());
+                }
+                Seen::ReadAgain => {
+                    self.read_again_from.get_or_insert_with(|| at().to_string());
+                    return Ok(());
+                }
+            }
         }
         self.rows_kept += 1;
         self.revenue.add(amount);
@@ -511,11 +572,6 @@ impl<'o> Aggregator<'o> {
             return Ok(());
         }
         accumulator.purchases = true;
-        let days = date
-            .readings
-            .map(|stamp| stamp.map_or(i64::MIN, dates::day_of));
-        let day_entry = self.day_amounts.entry((customer_index, days)).or_default();
-        day_entry.0.add(amount);
         for reading in [MONTH_FIRST, DAY_FIRST] {
             if let Some(stamp) = date.readings[reading] {
                 accumulator.last_purchase[reading] = accumulator.last_purchase[reading].max(stamp);
@@ -527,32 +583,25 @@ impl<'o> Aggregator<'o> {
         // Without an invoice column a purchase occasion is a (customer, calendar day). The day is
         // taken from the first valid reading: two rows share it only if they share the day under
         // the reading finally chosen (a row valid under one reading only has day > 12 there).
-        let occasion = match self.columns.invoice {
-            Some(column) => match self.invoices.get(&record[column]) {
-                Some(&invoice) => invoice,
-                None => {
-                    let next = self.invoices.len() as u32;
-                    self.invoices.insert(record[column].to_vec(), next);
-                    next
-                }
-            },
-            None => {
-                let stamp = date
-                    .readings
-                    .into_iter()
-                    .flatten()
-                    .next()
-                    .unwrap_or_default();
-                dates::day_of(stamp) as u32
+        let occasion = match invoice {
+            Some(invoice) => {
+                let next = self.invoices.len() as u32;
+                *self.invoices.entry(invoice).or_insert(next)
             }
+            None => first_day(&date) as u32,
         };
-        if self
+        let new_occasion = self
             .occasions
-            .insert((u64::from(customer_index) << 32) | u64::from(occasion))
-        {
+            .insert((u64::from(customer_index) << 32) | u64::from(occasion));
+        if new_occasion {
             accumulator.frequency += 1;
-            day_entry.1 += 1;
         }
+        let days = date
+            .readings
+            .map(|stamp| stamp.map_or(i32::MIN, dates::day_number));
+        let day = accumulator.day_total(days);
+        day.amount.add(amount);
+        day.occasions += u32::from(new_occasion);
         Ok(())
     }
 
@@ -620,7 +669,7 @@ impl<'o> Aggregator<'o> {
         let monetary_text = || text_of(record, monetary);
         let monetary = self.number(record, monetary, at)?;
         check_amount(monetary, monetary_text, at)?;
-        if !self.seen_lines.insert(self.fingerprint(record)) {
+        if self.duplicates.see(0, self.fingerprint(record)) == Seen::Duplicate {
             self.remove(CleaningRule::Duplicate);
             return Ok(());
         }
@@ -655,6 +704,7 @@ impl<'o> Aggregator<'o> {
             frequency: 0,
             monetary: KahanSum::default(),
             given_recency: 0,
+            days: Vec::new(),
         });
         index
     }
@@ -893,24 +943,32 @@ impl<'o> Aggregator<'o> {
         }
         let (first, last) = self.first_last[reading];
         let snapshot_day = (last != i64::MIN).then(|| dates::day_of(last) + 1);
-        let mut purchase_days = vec![Vec::new(); self.accumulators.len()];
-        let mut every_day = Vec::with_capacity(self.day_amounts.len());
-        for (&(customer, days), (amount, occasions)) in &self.day_amounts {
-            let day = (days[reading] != i64::MIN)
-                .then(|| dates::to_naive_date(days[reading]))
-                .flatten();
-            if let Some(day) = day {
-                every_day.push((days[reading], customer));
-                purchase_days[customer as usize].push(PurchaseDay {
-                    day,
-                    amount: amount.sum,
-                    occasions: *occasions,
-                });
-            }
+        let chosen_day = |total: &DayTotal| {
+            let day = total.days[reading];
+            (day != i32::MIN).then_some(day)
+        };
+        let mut every_day: Vec<(i32, u32)> = Vec::new();
+        for (customer, accumulator) in self.accumulators.iter().enumerate() {
+            every_day.extend(
+                (accumulator.days.iter())
+                    .filter_map(chosen_day)
+                    .map(|day| (day, customer as u32)),
+            );
         }
+        let far_dates = far_dates(&mut every_day, &self.accumulators);
+        drop(every_day);
         let mut customers_without_positive_total = 0;
         let mut customers: Vec<CustomerTotals> = Vec::with_capacity(self.accumulators.len());
-        for (accumulator, purchase_days) in self.accumulators.into_iter().zip(purchase_days) {
+        for accumulator in self.accumulators {
+            let purchase_days = (accumulator.days.iter())
+                .filter_map(|total| {
+                    Some(PurchaseDay {
+                        day: dates::to_naive_date(i64::from(chosen_day(total)?))?,
+                        amount: total.amount.sum,
+                        occasions: total.occasions,
+                    })
+                })
+                .collect();
             let monetary = accumulator.monetary.sum;
             if !accumulator.purchases
                 || (self.options.policy.cancellations == CancellationPolicy::Net && monetary <= 0.0)
@@ -952,7 +1010,6 @@ impl<'o> Aggregator<'o> {
             });
         }
         customers.sort_by(|a, b| compare_ids(&a.customer_id, &b.customer_id));
-        let far_dates = far_dates(&mut every_day, &self.customers);
         Ok(Aggregated {
             far_dates,
             not_utf8: self.not_utf8,
@@ -986,33 +1043,28 @@ impl<'o> Aggregator<'o> {
 
 /// The purchase days (day, customer index) far from the rest, see [`FarDates`]. O(n): two
 /// selections, no sort. Needs 100 days for the percentiles to mean anything.
-fn far_dates(
-    days: &mut [(i64, u32)],
-    customers: &HashMap<Vec<u8>, u32, FixedState>,
-) -> Option<FarDates> {
+fn far_dates(days: &mut [(i32, u32)], customers: &[CustomerAccumulator]) -> Option<FarDates> {
     if days.len() < 100 {
         return None;
     }
     let n = days.len();
     let (low_at, high_at) = (n / 100, n - 1 - n / 100);
-    let usual_first = days.select_nth_unstable(low_at).1.0;
-    let usual_last = days.select_nth_unstable(high_at).1.0;
+    let usual_first = i64::from(days.select_nth_unstable(low_at).1.0);
+    let usual_last = i64::from(days.select_nth_unstable(high_at).1.0);
     let far = |day: i64| {
         day < usual_first - FAR_DATE_MARGIN_DAYS || day > usual_last + FAR_DATE_MARGIN_DAYS
     };
-    let mut far_days = days.iter().filter(|(day, _)| far(*day));
-    let &(first_far, customer) = far_days.next()?;
+    let mut far_days = (days.iter())
+        .map(|&(day, customer)| (i64::from(day), customer))
+        .filter(|&(day, _)| far(day));
+    let (first_far, customer) = far_days.next()?;
     let (mut earliest, mut latest, mut count) = (first_far, first_far, 1);
-    for &(day, _) in far_days {
+    for (day, _) in far_days {
         earliest = earliest.min(day);
         latest = latest.max(day);
         count += 1;
     }
-    let example_customer = customers
-        .iter()
-        .find(|&(_, &index)| index == customer)
-        .map(|(id, _)| String::from_utf8_lossy(id).into_owned())
-        .unwrap_or_default();
+    let example_customer = customers[customer as usize].id.clone();
     Some(FarDates {
         purchase_days: count,
         usual_first: dates::to_naive_date(usual_first)?,
@@ -1058,6 +1110,17 @@ fn check_amount(
 }
 
 /// A field's text, trimmed, for a message.
+/// The day of a date's first valid reading: two lines with the same date text share it.
+fn first_day(date: &ParsedDate) -> i64 {
+    let stamp = date
+        .readings
+        .into_iter()
+        .flatten()
+        .next()
+        .unwrap_or_default();
+    dates::day_of(stamp)
+}
+
 fn text_of(record: &ByteRecord, column: usize) -> String {
     String::from_utf8_lossy(record[column].trim_ascii()).into_owned()
 }

@@ -288,8 +288,13 @@ fn number(digits: &[u8]) -> Option<u32> {
 }
 
 /// Days since 1970-01-01 of a valid civil date (H. Hinnant's algorithm), `None` if invalid.
+/// Years have four digits, as in every spreadsheet, so every day fits a [`day_number`].
 pub fn days_from_civil(year: u32, month: u32, day: u32) -> Option<i64> {
-    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) || year < 1000 {
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || !(1000..=9999).contains(&year)
+    {
         return None;
     }
     let year = i64::from(year) - i64::from(month <= 2);
@@ -315,6 +320,12 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 /// The calendar day of a timestamp (seconds since 1970).
 pub fn day_of(stamp: i64) -> i64 {
     stamp.div_euclid(SECONDS_PER_DAY)
+}
+
+/// [`day_of`] in 32 bits, which hold the days of every readable date (years 1000 to 9999):
+/// the reader keeps one per customer and purchase day.
+pub fn day_number(stamp: i64) -> i32 {
+    day_of(stamp) as i32
 }
 
 pub fn to_naive_date_time(stamp: i64) -> Option<chrono::NaiveDateTime> {

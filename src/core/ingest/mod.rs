@@ -3,8 +3,10 @@
 //!
 //! The reader streams: records are cleaned and folded into per-customer totals as they arrive,
 //! so memory grows with the number of customers and invoices, not with rows. The duplicate rule
-//! keeps one 64-bit fingerprint per distinct kept line (8 bytes a line plus hash-set overhead).
-//! XLSX is the exception: the zip container needs random access, so the workbook is buffered.
+//! remembers every line of a file up to 4M kept lines, and past that only the lines of the
+//! invoice being read while invoices come in contiguous runs; a long file that interleaves them
+//! is read twice ([`duplicates`]). XLSX is the exception: the zip container needs random access,
+//! so the workbook is buffered.
 //!
 //! Cleaning rules run in a fixed order and each removed row is charged to the first rule that
 //! removes it: missing customer id, cancellation, quantity <= 0, price <= 0, non-product stock
@@ -27,11 +29,12 @@
 mod clean;
 mod columns;
 mod dates;
+mod duplicates;
 mod notes;
 mod numbers;
 mod source;
 
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Seek};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
@@ -45,6 +48,7 @@ pub use notes::ReadingNote;
 pub use numbers::{DecimalSeparator, NumberFormatReport};
 pub use source::{FileFormat, SNIFF_BYTES, SkippedSheet, TextEncoding};
 
+use duplicates::{DuplicateLines, WHOLE_FILE_LINES};
 use source::{Records, SheetRecords, TextLayout};
 
 /// Stock codes that are not merchandise in the Online Retail data: postage, manual entries,
@@ -379,6 +383,11 @@ pub struct QualityReport {
     /// Windows-1252.
     #[serde(default)]
     pub not_utf8: Option<NotUtf8>,
+    /// Where an invoice came back after its lines had ended, in a file too long for the
+    /// duplicate rule to remember every line on the way: the file was read a second time,
+    /// remembering them all.
+    #[serde(default)]
+    pub read_twice_from: Option<String>,
 }
 
 /// A customer id that broke a file's UTF-8 (see [`QualityReport::not_utf8`]).
@@ -766,15 +775,68 @@ fn sniff_date_order(
 /// Reads a whole file: cleans every record and aggregates per customer.
 ///
 /// `total_bytes` is the input's size if known (only passed through to `progress`, which is
-/// called with the bytes consumed so far, about once per MiB and once at the end).
-pub fn read_transactions<'r, R: Read + 'r>(
+/// called with the bytes consumed so far, about once per MiB and once at the end). The input
+/// is read once, or twice for a long file whose invoices are interleaved (see [`duplicates`]):
+/// the second pass starts progress again from zero.
+pub fn read_transactions<R: Read + Seek>(
     reader: R,
     total_bytes: Option<u64>,
     options: &IngestOptions,
     progress: &mut dyn FnMut(u64, Option<u64>),
 ) -> Result<Ingested, IngestError> {
+    read_following_runs(reader, total_bytes, options, WHOLE_FILE_LINES, progress)
+}
+
+/// [`read_transactions`], with the duplicate rule remembering every line up to
+/// `whole_file_lines` kept lines.
+fn read_following_runs<R: Read + Seek>(
+    mut reader: R,
+    total_bytes: Option<u64>,
+    options: &IngestOptions,
+    whole_file_lines: usize,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<Ingested, IngestError> {
+    let first = DuplicateLines::following_runs(whole_file_lines);
+    let at = match read_pass(&mut reader, total_bytes, options, first, progress)? {
+        Pass::Read(ingested) => return Ok(*ingested),
+        Pass::ReadAgain { at } => at,
+    };
+    reader.rewind().map_err(io_error)?;
+    match read_pass(
+        &mut reader,
+        total_bytes,
+        options,
+        DuplicateLines::whole_file(),
+        progress,
+    )? {
+        Pass::Read(mut ingested) => {
+            ingested.report.read_twice_from = Some(at);
+            Ok(*ingested)
+        }
+        Pass::ReadAgain { .. } => Err(IngestError::Internal(
+            "a pass that remembers every line cannot ask to be read again",
+        )),
+    }
+}
+
+fn io_error(error: std::io::Error) -> IngestError {
+    IngestError::Io(error.to_string())
+}
+
+/// One pass over the input: its result, or where it found that it must be read again.
+enum Pass {
+    Read(Box<Ingested>),
+    ReadAgain { at: String },
+}
+
+fn read_pass<'r, R: Read + 'r>(
+    reader: R,
+    total_bytes: Option<u64>,
+    options: &IngestOptions,
+    duplicates: DuplicateLines,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<Pass, IngestError> {
     let (mut counted, bytes_done) = source::CountingReader::new(reader);
-    let io_error = |error: std::io::Error| IngestError::Io(error.to_string());
     let raw_prefix = source::read_prefix(&mut counted, SNIFF_BYTES).map_err(io_error)?;
     if raw_prefix.is_empty() {
         return Err(IngestError::Empty);
@@ -858,10 +920,14 @@ pub fn read_transactions<'r, R: Read + 'r>(
         columns,
         layout.delimiter,
         layout.encoding,
+        duplicates,
         located,
     );
     for row in &ahead {
         aggregator.add(row, &|| records.location(row))?;
+        if let Some(at) = aggregator.read_again_from() {
+            return Ok(Pass::ReadAgain { at });
+        }
     }
     drop(ahead);
     const PROGRESS_EVERY: u64 = 1 << 20;
@@ -871,6 +937,9 @@ pub fn read_transactions<'r, R: Read + 'r>(
         let records = &records;
         let record_ref = &record;
         aggregator.add(&record, &|| records.location(record_ref))?;
+        if let Some(at) = aggregator.read_again_from() {
+            return Ok(Pass::ReadAgain { at });
+        }
         if bytes_done.get() >= next_progress {
             progress(bytes_done.get(), total_bytes);
             next_progress = bytes_done.get() + PROGRESS_EVERY;
@@ -903,11 +972,12 @@ pub fn read_transactions<'r, R: Read + 'r>(
         skipped_sheets: records.skipped_sheets(),
         far_dates: aggregated.far_dates,
         not_utf8: aggregated.not_utf8,
+        read_twice_from: None,
     };
-    Ok(Ingested {
+    Ok(Pass::Read(Box::new(Ingested {
         customers: aggregated.customers,
         report,
-    })
+    })))
 }
 
 /// The records of a compressed text table, its layout detected on the first inflated bytes.
@@ -979,4 +1049,87 @@ fn decode_header(record: &csv::ByteRecord, encoding: TextEncoding) -> Vec<String
         .iter()
         .map(|field| encoding.decode(field).trim().to_owned())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Three lines for each of `invoices`, in the order given, and the first of them again.
+    fn lines(invoices: &[u32]) -> Vec<u8> {
+        let mut text = String::from("Invoice,StockCode,Quantity,InvoiceDate,Price,Customer ID\n");
+        for &invoice in invoices {
+            let customer = 100 + invoice % 7;
+            let day = 1 + invoice % 28;
+            for item in [0, 1, 2, 0] {
+                text += &format!(
+                    "{invoice},{item},{},2010-03-{day:02} 10:00,1.50,{customer}\n",
+                    item + 1
+                );
+            }
+        }
+        text.into_bytes()
+    }
+
+    fn read(text: &[u8], whole_file_lines: usize) -> Ingested {
+        let options = IngestOptions::default();
+        read_following_runs(
+            Cursor::new(text),
+            None,
+            &options,
+            whole_file_lines,
+            &mut |_, _| {},
+        )
+        .expect("the file reads")
+    }
+
+    fn duplicates(ingested: &Ingested) -> u64 {
+        let removed = &ingested.report.removed;
+        let duplicate = removed.iter().find(|r| r.rule == CleaningRule::Duplicate);
+        duplicate.expect("the duplicate rule runs").rows
+    }
+
+    #[test]
+    fn contiguous_invoices_past_the_limit_read_once_with_the_same_result() {
+        let text = lines(&(0..50).collect::<Vec<_>>());
+        let everything = read(&text, usize::MAX);
+        let following = read(&text, 10);
+        assert_eq!(duplicates(&everything), 50);
+        assert_eq!(following.customers, everything.customers);
+        assert_eq!(following.report, everything.report);
+        assert_eq!(following.report.read_twice_from, None);
+    }
+
+    #[test]
+    fn an_invoice_back_past_the_limit_reads_the_file_again_with_the_same_result() {
+        // Invoice 3 comes back after 40 others: two overlapping exports one after the other.
+        let mut order: Vec<u32> = (0..45).collect();
+        order.extend([3, 46]);
+        let text = lines(&order);
+        let everything = read(&text, usize::MAX);
+        let following = read(&text, 10);
+        // Invoice 3's second run repeats its four lines, all duplicates.
+        assert_eq!(duplicates(&everything), 45 + 4 + 1);
+        assert_eq!(following.customers, everything.customers);
+        assert_eq!(
+            following.report.read_twice_from.as_deref(),
+            Some("line 182")
+        );
+        let notes = following.report.reading_notes();
+        assert!(notes.iter().any(|note| note.topic == "duplicates"
+            && note.text.contains("an invoice came back at line 182")));
+        let report = QualityReport {
+            read_twice_from: None,
+            ..following.report
+        };
+        assert_eq!(report, everything.report);
+    }
+
+    #[test]
+    fn an_invoice_back_before_the_limit_is_read_once() {
+        let text = lines(&[1, 2, 1, 3]);
+        let ingested = read(&text, 100);
+        assert_eq!(duplicates(&ingested), 1 + 1 + 4 + 1);
+        assert_eq!(ingested.report.read_twice_from, None);
+    }
 }

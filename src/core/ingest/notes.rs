@@ -83,6 +83,15 @@ impl QualityReport {
         }
         self.date_notes(&mut notes);
         self.cancellation_notes(&mut notes);
+        if let Some(at) = &self.read_twice_from {
+            notes.push(ReadingNote::new(
+                "duplicates",
+                format!(
+                    "read twice: an invoice came back at {at} after its lines had ended, so \
+                     every line was compared with every other"
+                ),
+            ));
+        }
         notes
     }
 

@@ -42,7 +42,7 @@ mod value;
 mod variant;
 
 use std::collections::HashSet;
-use std::io::Read;
+use std::io::{Read, Seek};
 
 use burn::tensor::Device;
 use ndarray::{Array2, ArrayView2, Axis, s};
@@ -122,14 +122,15 @@ const SAMPLE_STREAM: u64 = 0x5a3b_1e00_0000_0001;
 const ENCODE_BATCH: usize = 1 << 16;
 
 /// Runs the whole pipeline on a file (transactions or an aggregated RFM table), read as a
-/// stream: memory grows with customers, not with the file's size (XLSX excepted, which is
-/// read whole). `total_bytes` is the file's size when known, for progress.
+/// stream: memory grows with customers and invoices, not with the file's size (XLSX excepted,
+/// which is read whole). A long file whose invoices are interleaved is read twice.
+/// `total_bytes` is the file's size when known, for progress.
 ///
 /// The autoencoder trains on `device` (flex CPU, or an initialised WebGPU device in a browser);
 /// `device_label` says which, for the report. `now` times the stages.
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
-    file: impl Read,
+    file: impl Read + Seek,
     total_bytes: Option<u64>,
     options: &PipelineOptions,
     device: &Device,
@@ -309,7 +310,7 @@ pub async fn run(
 /// [`run`] on the calling thread with burn's CPU device, for native callers (CLI, tests).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn run_blocking(
-    file: impl Read,
+    file: impl Read + Seek,
     total_bytes: Option<u64>,
     options: &PipelineOptions,
     progress: &mut dyn FnMut(Progress),
