@@ -694,12 +694,7 @@ fn run_segment(args: &SegmentArgs) -> Result<(), CliError> {
             report.sample.used_for.join(", ")
         );
     }
-    let timings: Vec<String> = report
-        .timings
-        .iter()
-        .map(|t| format!("{} {:.2} s", t.stage.label(), t.seconds))
-        .collect();
-    println!("stage times: {}", timings.join(", "));
+    println!("stage times: {}", report.stage_times().join(", "));
     Ok(())
 }
 

@@ -7,7 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::ingest::Sniffed;
-use crate::core::pipeline::{PipelineOptions, Progress, Report};
+use crate::core::pipeline::{Map, PipelineOptions, Progress, Report};
+use crate::core::tsne::TsneConfig;
 
 /// Numbers a page's requests (unique per page, across workers), so an answer can be matched to
 /// the request it answers and a stale one dropped.
@@ -43,6 +44,13 @@ pub enum Request {
         rows: usize,
         options: Box<PipelineOptions>,
         force_cpu: bool,
+    },
+    /// Compute a t-SNE map of `points` (row-major, `columns` wide): sent by the pipeline
+    /// worker to the helper it starts, so the map is computed on another core.
+    Map {
+        points: Vec<f64>,
+        columns: usize,
+        config: TsneConfig,
     },
 }
 
@@ -80,6 +88,10 @@ pub enum Response {
     },
     Done {
         report: Box<Report>,
+    },
+    /// The answer to [`Request::Map`].
+    Map {
+        map: Box<Map>,
     },
     /// The request failed; the message is meant for the user. The worker stays usable.
     Error {

@@ -6,6 +6,7 @@
 
 use std::cell::RefCell;
 use std::io::{self, Read, Seek, SeekFrom};
+use std::rc::Rc;
 
 use burn::tensor::Device;
 use js_sys::{Reflect, Uint8Array};
@@ -13,6 +14,7 @@ use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
 
+use super::map_worker::MapWorker;
 use super::protocol::{
     ComputeDevice, Envelope, FILE_KEY, FromWorker, JSON_KEY, Request, RequestId, Response,
 };
@@ -20,7 +22,9 @@ use super::report_transfer::{self, COLUMNS_KEY};
 use super::worker_client::describe_js_error;
 use crate::core::generate::{GeneratorConfig, generate_transactions};
 use crate::core::ingest::{self, SNIFF_BYTES};
-use crate::core::pipeline::{self, CustomerColumns, PipelineOptions, Progress};
+use crate::core::pipeline::{
+    self, CustomerColumns, PipelineOptions, Platform, Progress, Stage, make_map,
+};
 
 /// Seed of the built-in demo data set, so every visitor sees the same demo.
 const DEMO_SEED: u64 = 2010;
@@ -55,9 +59,8 @@ pub fn install() {
             .ok()
             .and_then(|file| file.dyn_into::<Blob>().ok());
         spawn_local(async move {
-            let answer = |response| post_answer(id, response);
-            if let Err(message) = handle(request, file.as_ref(), &answer).await {
-                answer(Response::Error { message });
+            if let Err(message) = handle(id, request, file.as_ref()).await {
+                post_answer(id, Response::Error { message });
             }
         });
     });
@@ -85,11 +88,8 @@ fn read_envelope(data: &JsValue) -> Result<Envelope, String> {
     serde_json::from_str(&json).map_err(|e| format!("unreadable request: {e}"))
 }
 
-async fn handle(
-    request: Request,
-    file: Option<&Blob>,
-    answer: &dyn Fn(Response),
-) -> Result<(), String> {
+async fn handle(id: RequestId, request: Request, file: Option<&Blob>) -> Result<(), String> {
+    let answer = &|response| post_answer(id, response);
     let open = || FileSlices::open(file.ok_or("the request carries no file")?);
     match request {
         Request::Ping => answer(Response::Pong {
@@ -116,7 +116,7 @@ async fn handle(
         Request::Run { options, force_cpu } => {
             let slices = open()?;
             let size = slices.size as u64;
-            run(slices, size, &options, force_cpu, answer).await?;
+            run(id, slices, size, &options, force_cpu).await?;
         }
         Request::Demo {
             rows,
@@ -132,39 +132,69 @@ async fn handle(
             generate_transactions(&config, &mut csv)
                 .map_err(|e| format!("generating the demo data failed: {e}"))?;
             let size = csv.len() as u64;
-            run(io::Cursor::new(csv), size, &options, force_cpu, answer).await?;
+            run(id, io::Cursor::new(csv), size, &options, force_cpu).await?;
+        }
+        Request::Map {
+            points,
+            columns,
+            config,
+        } => {
+            let rows = points.len() / columns.max(1);
+            let points = ndarray::Array2::from_shape_vec((rows, columns), points)
+                .map_err(|e| format!("unreadable map input: {e}"))?;
+            let map = make_map(
+                points.view(),
+                &config,
+                "a second worker",
+                &clock(),
+                &mut |done, total| {
+                    if done % 10 == 0 || done == total {
+                        answer(Response::Progress {
+                            progress: Progress::Stage {
+                                stage: Stage::Tsne,
+                                done: done as u64,
+                                total: total as u64,
+                            },
+                        })
+                    }
+                },
+            )
+            .map_err(|e| e.to_string())?;
+            answer(Response::Map { map: Box::new(map) });
         }
     }
     Ok(())
 }
 
 async fn run(
+    id: RequestId,
     file: impl Read + Seek,
     size: u64,
     options: &PipelineOptions,
     force_cpu: bool,
-    answer: &dyn Fn(Response),
 ) -> Result<(), String> {
+    let answer = |response| post_answer(id, response);
+    // Started first, so it loads while the file is read.
+    let maps = MapWorker::start(
+        Rc::new(clock()),
+        Rc::new(move |progress| post_answer(id, Response::Progress { progress })),
+    );
     let (device, compute) = training_device(force_cpu).await;
     answer(Response::Training {
         compute: compute.clone(),
     });
-    let performance = js_sys::global()
-        .unchecked_into::<DedicatedWorkerGlobalScope>()
-        .performance();
-    let now = move || {
-        performance
-            .as_ref()
-            .map(|p| p.now() / 1000.0)
-            .unwrap_or(0.0)
+    let now = clock();
+    let platform = Platform {
+        device: &device,
+        device_label: &compute.label(),
+        now: &now,
+        maps: &maps,
     };
     let report = pipeline::run(
         file,
         Some(size),
         options,
-        &device,
-        &compute.label(),
-        &now,
+        &platform,
         &mut |progress: Progress| answer(Response::Progress { progress }),
     )
     .await
@@ -173,6 +203,19 @@ async fn run(
         report: Box::new(report),
     });
     Ok(())
+}
+
+/// Seconds on this worker's clock.
+fn clock() -> impl Fn() -> f64 + 'static {
+    let performance = js_sys::global()
+        .unchecked_into::<DedicatedWorkerGlobalScope>()
+        .performance();
+    move || {
+        performance
+            .as_ref()
+            .map(|p| p.now() / 1000.0)
+            .unwrap_or(0.0)
+    }
 }
 
 /// The user's file read in slices with `FileReaderSync` (synchronous, workers only): the worker

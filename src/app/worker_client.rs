@@ -6,7 +6,9 @@
 //! [`WorkerEvent::Died`], so the page never waits on a dead worker.
 
 use std::cell::{Cell, RefCell};
+use std::future::poll_fn;
 use std::rc::Rc;
+use std::task::{Poll, Waker};
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
@@ -43,6 +45,8 @@ struct Shared {
     /// here until then. `None` once the worker is ready.
     waiting: RefCell<Option<Vec<Object>>>,
     dead: Cell<bool>,
+    /// Who awaits [`WorkerClient::ready`].
+    on_ready: RefCell<Vec<Waker>>,
 }
 
 impl Shared {
@@ -53,7 +57,13 @@ impl Shared {
     /// Sends what waited for the worker's `Ready`.
     fn flush_waiting(&self) -> Result<(), String> {
         let waiting = self.waiting.take().unwrap_or_default();
-        waiting.iter().try_for_each(|message| self.post(message))
+        let posted = waiting.iter().try_for_each(|message| self.post(message));
+        self.wake_ready();
+        posted
+    }
+
+    fn wake_ready(&self) {
+        self.on_ready.take().into_iter().for_each(Waker::wake);
     }
 }
 
@@ -68,12 +78,14 @@ impl WorkerClient {
             worker: Worker::new(WORKER_LOADER).map_err(describe_js_error)?,
             waiting: RefCell::new(Some(Vec::new())),
             dead: Cell::new(false),
+            on_ready: RefCell::new(Vec::new()),
         });
         let on_event = Rc::new(RefCell::new(on_event));
         let die = {
             let (shared, on_event) = (shared.clone(), on_event.clone());
             move |detail: String| {
                 if !shared.dead.replace(true) {
+                    shared.wake_ready();
                     (on_event.borrow_mut())(WorkerEvent::Died {
                         reason: death_reason(&detail),
                     });
@@ -142,6 +154,22 @@ impl WorkerClient {
             None => self.shared.post(&message)?,
         }
         Ok(id)
+    }
+
+    /// Resolves once the worker is ready and what was sent before has been posted to it, or
+    /// once it has died. Only needed by a caller that keeps its thread busy after sending: the
+    /// worker's `Ready` is heard between tasks, and until then requests wait in the client.
+    pub async fn ready(&self) {
+        poll_fn(|context| {
+            let shared = &self.shared;
+            if shared.waiting.borrow().is_none() || shared.dead.get() {
+                Poll::Ready(())
+            } else {
+                shared.on_ready.borrow_mut().push(context.waker().clone());
+                Poll::Pending
+            }
+        })
+        .await
     }
 }
 

@@ -48,6 +48,9 @@ test("demo: from the start screen to a full dashboard, every view renders", asyn
     await screenshot(app.page, "running");
     await waitForDashboard(app.page, 600_000);
     console.log(`demo: drop-to-dashboard ${((Date.now() - started) / 1000).toFixed(1)} s, JS heap ${(await heapMb(app.page)).toFixed(1)} MB`);
+    // The map was computed beside the other stages, by the pipeline worker's helper.
+    const stageTimes = await app.page.getByTestId("stage-times").textContent();
+    assert.match(stageTimes, /t-SNE map \(in parallel\) [\d.]+ s on a second worker/);
     await visitEveryView(app, "demo");
     // Filter, lookup and dark mode.
     await app.page.getByTestId("tab-profiles").click();

@@ -37,13 +37,7 @@ pub fn Overview() -> impl IntoView {
         let transactions = quality
             .as_ref()
             .is_some_and(|q| q.input_kind != InputKind::AggregatedRfm);
-        let timings = s
-            .report
-            .timings
-            .iter()
-            .map(|t| format!("{} {:.2} s", t.stage.label(), t.seconds))
-            .collect::<Vec<_>>()
-            .join(" · ");
+        let timings = s.report.stage_times().join(" · ");
         view! {
             <div class="kpis" data-testid="kpis">
                 <Kpi label="Customers" value=count(visible.len() as u64) />
@@ -59,7 +53,9 @@ pub fn Overview() -> impl IntoView {
             {transactions.then(|| view! { <RfmQuery /> })}
             {sample_note(&s.report.sample, s.report.options.seed)
                 .map(|note| view! { <p class="muted">{note}</p> })}
-            <p class="muted">{format!("Pipeline stages: {timings}")}</p>
+            <p class="muted" data-testid="stage-times">
+                {format!("Pipeline stages: {timings}")}
+            </p>
         }
     })
 }

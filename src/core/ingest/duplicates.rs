@@ -3,8 +3,9 @@
 //! write an invoice's lines together, so a large file only needs the lines of the invoice being
 //! read: memory then grows with the longest invoice instead of with the file.
 //!
-//! Exact at every size. The first [`WHOLE_FILE_LINES`] kept lines are all remembered; past that,
-//! while every invoice so far has come as one contiguous run, only the current run's lines are.
+//! Exact at every size. The first [`WHOLE_FILE_LINES`] kept lines are all remembered; from the
+//! first run that starts past them, while every invoice so far has come as one contiguous run,
+//! only the current run's lines are.
 //! An invoice that comes back after its run ended (two overlapping exports concatenated, a file
 //! sorted by customer) turns following runs off: before the switch, every line stays
 //! remembered; after it, the file has to be read again remembering every line
@@ -14,9 +15,10 @@ use std::collections::HashSet;
 
 use foldhash::quality::FixedState;
 
-/// Kept lines that are always all remembered: 4M fingerprints, about 64 MB. Every file up to
-/// it (the UCI sheets hold about half a million lines each) is read once whatever its order.
-pub const WHOLE_FILE_LINES: usize = 1 << 22;
+/// Kept lines that are always all remembered: 1M fingerprints, about 16 MB. Every file up to
+/// it (the UCI sheets hold about half a million lines each) is read once whatever its order;
+/// past it a set of every line costs memory and, at each insert, a cache miss.
+pub const WHOLE_FILE_LINES: usize = 1 << 20;
 
 /// A run's line set keeps its memory between runs up to this capacity; a larger one (a huge
 /// invoice) is freed, since clearing costs its whole capacity at every following run.
@@ -34,7 +36,7 @@ pub enum Seen {
 
 /// The fingerprints the duplicate rule compares a line with.
 pub struct DuplicateLines {
-    /// Every kept line, while all are remembered.
+    /// Every kept line, while all are remembered; the run's set is empty meanwhile.
     every_line: Option<HashSet<u64, FixedState>>,
     /// While invoices have come in contiguous runs.
     runs: Option<Runs>,
@@ -82,6 +84,14 @@ impl DuplicateLines {
         {
             if runs.started.insert(run) {
                 runs.current = Some(run);
+                // Past the limit, a new run is where every earlier line can be forgotten.
+                if self
+                    .every_line
+                    .as_ref()
+                    .is_some_and(|every_line| every_line.len() >= self.whole_file_lines)
+                {
+                    self.every_line = None;
+                }
                 if runs.lines.capacity() > REUSED_RUN_CAPACITY {
                     runs.lines = HashSet::default();
                 } else {
@@ -89,30 +99,15 @@ impl DuplicateLines {
                 }
             } else {
                 self.runs = None;
-                if self.every_line.is_none() {
-                    return Seen::ReadAgain;
-                }
             }
         }
+        // While every line is remembered, the run's own set stays empty: one insert a line.
         let new = match (&mut self.every_line, &mut self.runs) {
-            (Some(every_line), runs) => {
-                if let Some(runs) = runs {
-                    runs.lines.insert(line);
-                }
-                every_line.insert(line)
-            }
+            (Some(every_line), _) => every_line.insert(line),
             (None, Some(runs)) => runs.lines.insert(line),
             // A run came back after earlier runs were forgotten: nothing more can be told.
             (None, None) => return Seen::ReadAgain,
         };
-        if self.runs.is_some()
-            && self
-                .every_line
-                .as_ref()
-                .is_some_and(|every_line| every_line.len() >= self.whole_file_lines)
-        {
-            self.every_line = None;
-        }
         if new { Seen::New } else { Seen::Duplicate }
     }
 

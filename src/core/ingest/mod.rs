@@ -3,7 +3,7 @@
 //!
 //! The reader streams: records are cleaned and folded into per-customer totals as they arrive,
 //! so memory grows with the number of customers and invoices, not with rows. The duplicate rule
-//! remembers every line of a file up to 4M kept lines, and past that only the lines of the
+//! remembers every line of a file up to 1M kept lines, and past that only the lines of the
 //! invoice being read while invoices come in contiguous runs; a long file that interleaves them
 //! is read twice ([`duplicates`]). XLSX is the exception: the zip container needs random access,
 //! so the workbook is buffered.

@@ -25,8 +25,9 @@ pub(super) struct Embeddings<'a> {
 }
 
 impl<'a> Embeddings<'a> {
+    /// `sampled_scaled` holds the sample's rows of the scaled R, F, M.
     pub fn new(
-        scaled: &'a Array2<f64>,
+        sampled_scaled: Array2<f64>,
         pca: &'a Pca,
         pca_points: &'a Array2<f64>,
         encoder: &'a Encoder,
@@ -40,7 +41,7 @@ impl<'a> Embeddings<'a> {
             encoder,
             sample,
             points: [pca_points, ae_points],
-            sampled_scaled: pick(scaled),
+            sampled_scaled,
             ward_trees: [
                 WardTree::fit(sampled_points[0].view())?,
                 WardTree::fit(sampled_points[1].view())?,

@@ -3,7 +3,8 @@
 //!
 //! File -> ingest -> RFM -> customer value -> scale -> {PCA, autoencoder} ->
 //! {KMeans, GMM, Ward} x 2 -> evaluate (quality, stability, robustness, interpretability,
-//! statistics) -> k sweep -> t-SNE.
+//! statistics) -> k sweep, with the t-SNE map computed beside the stages from the autoencoder
+//! on, where the platform has a second core ([`map`]).
 //!
 //! The complexity budget, in customers n, with s = min(n, `sample_size`) customers in the run's
 //! seeded, stratified sample ([`crate::core::sampling`]) and k clusters:
@@ -25,7 +26,7 @@
 //! | Davies-Bouldin, Calinski-Harabasz, ANOVA, Welch, Tukey, Games-Howell | O(n k) | every customer |
 //! | depth-2 tree on R/F/M | O(n log n) once per run (each feature sorted), then O(n) per tree | every customer |
 //! | k sweep fits | as the algorithms, on s | the sample |
-//! | t-SNE | O(s log s) per iteration | the sample |
+//! | t-SNE | O(s log s) per iteration | the sample, beside the autoencoder, clustering, evaluation and k sweep |
 //!
 //! At or below the budget the sample is every customer and every number is exact.
 //!
@@ -35,6 +36,7 @@
 mod columns;
 mod embeddings;
 mod k_sweep;
+mod map;
 mod options;
 mod ranking;
 mod report;
@@ -49,6 +51,9 @@ use ndarray::{Array2, ArrayView2, Axis, s};
 
 pub use columns::{ColumnsError, CustomerColumns};
 pub use k_sweep::sweep_range;
+#[cfg(not(target_arch = "wasm32"))]
+pub use map::MapThread;
+pub use map::{Map, MapMaker, PendingMap, make_map};
 pub use options::{
     DEFAULT_SAMPLE_SIZE, MAX_HORIZON_DAYS, MIN_SAMPLE_SIZE, OptionsError, PipelineOptions,
 };
@@ -68,7 +73,7 @@ use super::evaluate::{EvaluateError, SortedFeatures};
 use super::ingest::{self, IngestError};
 use super::rfm::{RfmError, RfmTable};
 use super::sampling::CustomerSample;
-use super::tsne::{self, TsneConfig, TsneError};
+use super::tsne::TsneConfig;
 use super::warehouse::EmbeddingModels;
 use embeddings::Embeddings;
 use variant::{VariantSpec, evaluate_variant};
@@ -91,8 +96,8 @@ pub enum PipelineError {
     Cluster(#[from] ClusterError),
     #[error("evaluation: {0}")]
     Evaluate(#[from] EvaluateError),
-    #[error("t-SNE: {0}")]
-    Tsne(#[from] TsneError),
+    #[error("t-SNE map: {0}")]
+    Map(String),
     #[error(
         "k = {k} needs at least {needed} customers (two per cluster); the file has {customers}"
     )]
@@ -121,25 +126,31 @@ const SAMPLE_STREAM: u64 = 0x5a3b_1e00_0000_0001;
 /// Rows the encoder embeds at a time: bounds its intermediate layers' memory at large n.
 const ENCODE_BATCH: usize = 1 << 16;
 
+/// What a platform lends the pipeline.
+pub struct Platform<'a> {
+    /// Where the autoencoder trains: flex CPU, or an initialised WebGPU device in a browser.
+    pub device: &'a Device,
+    /// Says which, for the report.
+    pub device_label: &'a str,
+    /// Times the stages.
+    pub now: Clock<'a>,
+    /// Computes the t-SNE map, beside the other stages where it can.
+    pub maps: &'a dyn MapMaker,
+}
+
 /// Runs the whole pipeline on a file (transactions or an aggregated RFM table), read as a
 /// stream: memory grows with customers and invoices, not with the file's size (XLSX excepted,
 /// which is read whole). A long file whose invoices are interleaved is read twice.
 /// `total_bytes` is the file's size when known, for progress.
-///
-/// The autoencoder trains on `device` (flex CPU, or an initialised WebGPU device in a browser);
-/// `device_label` says which, for the report. `now` times the stages.
-#[allow(clippy::too_many_arguments)]
 pub async fn run(
     file: impl Read + Seek,
     total_bytes: Option<u64>,
     options: &PipelineOptions,
-    device: &Device,
-    device_label: &str,
-    now: Clock<'_>,
+    platform: &Platform<'_>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, PipelineError> {
     options.validate()?;
-    let mut stopwatch = Stopwatch::new(now);
+    let mut stopwatch = Stopwatch::new(platform.now);
     let ingested =
         ingest::read_transactions(file, total_bytes, &options.ingest, &mut |done, total| {
             report_stage(progress, Stage::Read, done, total.unwrap_or(done))
@@ -177,24 +188,41 @@ pub async fn run(
     report_stage(progress, Stage::Embed, 1, 1);
     stopwatch.lap(Stage::Embed);
 
+    // Every customer below the budget (the sample is then all rows, in order).
+    let sampled_scaled = scaled.select(Axis(0), &sample.rows);
+    let tsne_config = TsneConfig {
+        iterations: options.tsne_iterations,
+        seed: options.seed,
+        perplexity: TsneConfig::default()
+            .perplexity
+            .min((sample.len() - 1) as f64 / 3.0),
+        ..TsneConfig::default()
+    };
+    let map = platform
+        .maps
+        .start(sampled_scaled.clone(), tsne_config)
+        .await;
+
     let ae_config = AutoencoderConfig {
         seed: options.seed,
         ..options.autoencoder.clone()
     };
-    let sampled_scaled = (!sample.is_everyone()).then(|| scaled.select(Axis(0), &sample.rows));
-    let training_rows = sampled_scaled.as_ref().unwrap_or(&scaled).view();
-    let fit = autoencoder::train_autoencoder(training_rows, &ae_config, device, &mut |epoch| {
-        progress(Progress::Epoch(epoch))
-    })
+    let fit = autoencoder::train_autoencoder(
+        sampled_scaled.view(),
+        &ae_config,
+        platform.device,
+        &mut |epoch| progress(Progress::Epoch(epoch)),
+    )
     .await?;
-    let ae_points = match sampled_scaled {
-        None => fit.embedding,
-        Some(_) => encode_in_batches(&fit.encoder, scaled.view()),
+    let ae_points = if sample.is_everyone() {
+        fit.embedding
+    } else {
+        encode_in_batches(&fit.encoder, scaled.view())
     };
     stopwatch.lap(Stage::Autoencoder);
 
     let embeddings = Embeddings::new(
-        &scaled,
+        sampled_scaled,
         &pca,
         &pca_points,
         &fit.encoder,
@@ -247,25 +275,12 @@ pub async fn run(
     };
     stopwatch.lap(Stage::KSweep);
 
-    let tsne_config = TsneConfig {
-        iterations: options.tsne_iterations,
-        seed: options.seed,
-        perplexity: TsneConfig::default()
-            .perplexity
-            .min((sample.len() - 1) as f64 / 3.0),
-        ..TsneConfig::default()
-    };
-    let tsne = tsne::tsne(
-        embeddings.sampled_scaled(),
-        &tsne_config,
-        &mut |done, total| {
-            if done % 10 == 0 || done == total {
-                report_stage(progress, Stage::Tsne, done as u64, total as u64)
-            }
-        },
-    )?;
-    stopwatch.lap(Stage::Tsne);
+    report_stage(progress, Stage::Tsne, 0, 1);
+    let map = map.await.map_err(PipelineError::Map)?;
+    report_stage(progress, Stage::Tsne, 1, 1);
+    stopwatch.beside(Stage::Tsne, map.seconds);
 
+    let sampled = sample.len();
     let mut report = Report {
         options: options.clone(),
         quality: Some(ingested.report.clone()),
@@ -273,10 +288,10 @@ pub async fn run(
         pca: pairs(pca_points.view()),
         pca_explained_variance_ratio: pca.explained_variance_ratio().to_vec(),
         latent: pairs(ae_points.view()),
-        tsne: pairs(tsne.embedding.view()),
+        tsne: map.points,
         sample: SampleReport {
             customers: n,
-            size: sample.len(),
+            size: sampled,
             limit: options.sample_size,
             used_for: sample_uses(options, value.is_ok()),
         },
@@ -284,11 +299,11 @@ pub async fn run(
         value_note: value.as_ref().err().cloned(),
         value: value.ok(),
         training: Training {
-            device: device_label.to_string(),
+            device: platform.device_label.to_string(),
             losses: fit.loss_curve,
             best_epoch: fit.best_epoch,
             reconstruction_mse: fit.reconstruction_mse,
-            trained_on: training_rows.nrows(),
+            trained_on: sampled,
         },
         variants,
         winner,
@@ -296,6 +311,7 @@ pub async fn run(
         published: seed_published_numbers(),
         k_sweep,
         timings: Vec::new(),
+        map_computed_on: map.computed_on,
         models: EmbeddingModels::new(&scaler, &pca, &fit.encoder),
     };
     // The clusters' migration needs the fitted variants: computed last, timed as customer value.
@@ -317,15 +333,13 @@ pub fn run_blocking(
 ) -> Result<Report, PipelineError> {
     let started = std::time::Instant::now();
     let now = move || started.elapsed().as_secs_f64();
-    futures_lite::future::block_on(run(
-        file,
-        total_bytes,
-        options,
-        &Device::flex(),
-        "CPU (burn flex)",
-        &now,
-        progress,
-    ))
+    let platform = Platform {
+        device: &Device::flex(),
+        device_label: "CPU (burn flex)",
+        now: &now,
+        maps: &MapThread,
+    };
+    futures_lite::future::block_on(run(file, total_bytes, options, &platform, progress))
 }
 
 /// Times the stages one after the other.
@@ -351,6 +365,13 @@ impl<'a> Stopwatch<'a> {
             seconds: t - self.started,
         });
         self.started = t;
+    }
+
+    /// A stage that ran beside the others, `seconds` on its own core: the wait for it since
+    /// the last lap is in no stage's time.
+    fn beside(&mut self, stage: Stage, seconds: f64) {
+        self.timings.push(StageTiming { stage, seconds });
+        self.started = (self.now)();
     }
 
     /// The time since the last lap, added to `stage`'s earlier lap: for work that belongs to a

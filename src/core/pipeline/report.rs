@@ -35,6 +35,7 @@ pub enum Stage {
     Cluster,
     Evaluate,
     KSweep,
+    /// Computed beside the autoencoder and everything after it; its time is its own core's.
     Tsne,
 }
 
@@ -61,7 +62,7 @@ impl Stage {
             Stage::Cluster => "Clustering (6 variants)",
             Stage::Evaluate => "Evaluation and statistics",
             Stage::KSweep => "k sweep",
-            Stage::Tsne => "t-SNE map",
+            Stage::Tsne => "t-SNE map (in parallel)",
         }
     }
 }
@@ -338,6 +339,10 @@ pub struct Report {
     pub published: PublishedNumbers,
     pub k_sweep: Vec<KSweepPoint>,
     pub timings: Vec<StageTiming>,
+    /// Where the t-SNE map was computed ("a second worker", "a second thread", or this
+    /// worker with the reason its helper was not used).
+    #[serde(default)]
+    pub map_computed_on: String,
     /// The fitted scaler, PCA and encoder: with a variant's rule, its [`SegmentModel`].
     ///
     /// [`SegmentModel`]: crate::core::warehouse::SegmentModel
@@ -375,6 +380,22 @@ impl Report {
                 .collect(),
             snapshot_date: self.quality.as_ref().and_then(|q| q.snapshot_date),
         }
+    }
+
+    /// Each stage's seconds, in words; the map's says where it was computed.
+    pub fn stage_times(&self) -> Vec<String> {
+        self.timings
+            .iter()
+            .map(|t| match t.stage {
+                Stage::Tsne if !self.map_computed_on.is_empty() => format!(
+                    "{} {:.2} s on {}",
+                    t.stage.label(),
+                    t.seconds,
+                    self.map_computed_on
+                ),
+                _ => format!("{} {:.2} s", t.stage.label(), t.seconds),
+            })
+            .collect()
     }
 
     /// The t-SNE position of customer `row`, if the map shows it.
