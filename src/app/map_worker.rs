@@ -113,6 +113,9 @@ impl MapWorker {
 }
 
 impl MapMaker for MapWorker {
+    // Yielding a future is the point: this one resolves once the helper has the input, the
+    // map it yields is awaited stages later.
+    #[allow(clippy::async_yields_async)]
     fn start(
         &self,
         points: Array2<f64>,

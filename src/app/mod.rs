@@ -5,8 +5,8 @@
 //! `dashboard`); the dashboard provides the `segmentation` context to the `views` (one per tab);
 //! screens and views draw with `components` and write numbers with `format`; all of them read
 //! and change `state`, which talks to the worker through `worker_client` and `protocol`.
-//! `worker` is the other end, run in the Web Worker; it starts a second worker (`map_worker`)
-//! for the t-SNE map.
+//! `worker` is the other end, run in the Web Worker: it reads the user's file through
+//! `file_slices` and starts a second worker (`map_worker`) for the t-SNE map.
 
 pub mod protocol;
 pub mod worker;
@@ -15,6 +15,7 @@ pub mod worker_client;
 mod components;
 mod dashboard;
 mod downloads;
+mod file_slices;
 mod format;
 mod map_worker;
 mod preview;

@@ -5,15 +5,16 @@
 //! arrives as a `File` handle and is read in slices ([`FileSlices`]), never whole.
 
 use std::cell::RefCell;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek};
 use std::rc::Rc;
 
 use burn::tensor::Device;
-use js_sys::{Reflect, Uint8Array};
+use js_sys::Reflect;
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use wasm_bindgen_futures::{JsFuture, spawn_local};
-use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
+use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
+use super::file_slices::FileSlices;
 use super::map_worker::MapWorker;
 use super::protocol::{
     ComputeDevice, Envelope, FILE_KEY, FromWorker, JSON_KEY, Request, RequestId, Response,
@@ -21,25 +22,13 @@ use super::protocol::{
 use super::report_transfer::{self, COLUMNS_KEY};
 use super::worker_client::describe_js_error;
 use crate::core::generate::{GeneratorConfig, generate_transactions};
-use crate::core::ingest::{self, SNIFF_BYTES};
+use crate::core::ingest::{self, NoReadAhead, ReadAhead, SNIFF_BYTES};
 use crate::core::pipeline::{
     self, CustomerColumns, PipelineOptions, Platform, Progress, Stage, make_map,
 };
 
 /// Seed of the built-in demo data set, so every visitor sees the same demo.
 const DEMO_SEED: u64 = 2010;
-
-/// The largest workbook the worker opens. The core reads an XLSX workbook whole (a zip needs
-/// random access) and parses it in memory at several times its size; a sheet holds at most
-/// 1,048,576 rows anyway, which fits well below this.
-const MAX_WORKBOOK_BYTES: f64 = 200e6;
-
-/// How an XLSX workbook (a zip archive) starts; the core's ingest tells formats apart the same way.
-const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
-
-/// Size of the slices a file is read in after its first [`SNIFF_BYTES`]: large enough that the
-/// per-slice cost vanishes, small enough that the worker never holds much of the file.
-const SLICE_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
 
 thread_local! {
     /// burn's WebGPU runtime can be initialised once per worker; later runs reuse it.
@@ -98,7 +87,7 @@ async fn handle(id: RequestId, request: Request, file: Option<&Blob>) -> Result<
         Request::Sniff => {
             let slices = open()?;
             // The header is in the first slice; a workbook can only be read whole.
-            let wanted = if slices.workbook {
+            let wanted = if slices.is_workbook() {
                 u64::MAX
             } else {
                 SNIFF_BYTES as u64
@@ -115,8 +104,9 @@ async fn handle(id: RequestId, request: Request, file: Option<&Blob>) -> Result<
         }
         Request::Run { options, force_cpu } => {
             let slices = open()?;
-            let size = slices.size as u64;
-            run(id, slices, size, &options, force_cpu).await?;
+            let size = slices.size();
+            let read_ahead = slices.clone();
+            run(id, slices, &read_ahead, size, &options, force_cpu).await?;
         }
         Request::Demo {
             rows,
@@ -132,7 +122,15 @@ async fn handle(id: RequestId, request: Request, file: Option<&Blob>) -> Result<
             generate_transactions(&config, &mut csv)
                 .map_err(|e| format!("generating the demo data failed: {e}"))?;
             let size = csv.len() as u64;
-            run(id, io::Cursor::new(csv), size, &options, force_cpu).await?;
+            run(
+                id,
+                io::Cursor::new(csv),
+                &NoReadAhead,
+                size,
+                &options,
+                force_cpu,
+            )
+            .await?;
         }
         Request::Map {
             points,
@@ -169,6 +167,7 @@ async fn handle(id: RequestId, request: Request, file: Option<&Blob>) -> Result<
 async fn run(
     id: RequestId,
     file: impl Read + Seek,
+    read_ahead: &dyn ReadAhead,
     size: u64,
     options: &PipelineOptions,
     force_cpu: bool,
@@ -192,6 +191,7 @@ async fn run(
     };
     let report = pipeline::run(
         file,
+        read_ahead,
         Some(size),
         options,
         &platform,
@@ -215,102 +215,6 @@ fn clock() -> impl Fn() -> f64 + 'static {
             .as_ref()
             .map(|p| p.now() / 1000.0)
             .unwrap_or(0.0)
-    }
-}
-
-/// The user's file read in slices with `FileReaderSync` (synchronous, workers only): the worker
-/// holds one slice at a time, so memory grows with customers, not with the file's bytes, and a
-/// file past wasm32's 4 GB address space streams like any other.
-struct FileSlices {
-    file: Blob,
-    reader: FileReaderSync,
-    size: f64,
-    /// Where the next slice starts.
-    offset: f64,
-    slice: Vec<u8>,
-    /// Bytes of `slice` already handed out.
-    consumed: usize,
-    workbook: bool,
-}
-
-impl FileSlices {
-    /// Reads the first [`SNIFF_BYTES`] (all a header preview needs) and refuses a workbook too
-    /// large to open before reading any more of it.
-    fn open(file: &Blob) -> Result<Self, String> {
-        let mut slices = FileSlices {
-            file: file.clone(),
-            reader: FileReaderSync::new().map_err(describe_js_error)?,
-            size: file.size(),
-            offset: 0.0,
-            slice: Vec::new(),
-            consumed: 0,
-            workbook: false,
-        };
-        slices.next_slice(SNIFF_BYTES as f64)?;
-        slices.workbook = slices.slice.starts_with(ZIP_MAGIC);
-        if slices.workbook && slices.size > MAX_WORKBOOK_BYTES {
-            return Err(format!(
-                "This workbook is {:.0} MB. A workbook is read whole, so the studio opens \
-                 workbooks up to {:.0} MB: save the sheet as CSV (read as a stream, any size) \
-                 or use the command-line twin.",
-                slices.size / 1e6,
-                MAX_WORKBOOK_BYTES / 1e6
-            ));
-        }
-        Ok(slices)
-    }
-
-    fn next_slice(&mut self, len: f64) -> Result<(), String> {
-        let end = (self.offset + len).min(self.size);
-        let part = self
-            .file
-            .slice_with_f64_and_f64(self.offset, end)
-            .map_err(describe_js_error)?;
-        let bytes = self
-            .reader
-            .read_as_array_buffer(&part)
-            .map_err(|e| format!("cannot read the file: {}", describe_js_error(e)))?;
-        let bytes = Uint8Array::new(&bytes);
-        self.slice.resize(bytes.length() as usize, 0);
-        bytes.copy_to(&mut self.slice);
-        self.offset = end;
-        self.consumed = 0;
-        Ok(())
-    }
-}
-
-impl Read for FileSlices {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.consumed == self.slice.len() && self.offset < self.size {
-            self.next_slice(SLICE_BYTES).map_err(io::Error::other)?;
-        }
-        let rest = &self.slice[self.consumed..];
-        let n = rest.len().min(buf.len());
-        buf[..n].copy_from_slice(&rest[..n]);
-        self.consumed += n;
-        Ok(n)
-    }
-}
-
-/// A long file whose invoices turn out interleaved is read a second time from its start.
-impl Seek for FileSlices {
-    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        let here = self.offset - (self.slice.len() - self.consumed) as f64;
-        let target = match to {
-            SeekFrom::Start(position) => position as f64,
-            SeekFrom::Current(delta) => here + delta as f64,
-            SeekFrom::End(delta) => self.size + delta as f64,
-        };
-        if !(0.0..=self.size).contains(&target) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "a position outside the file",
-            ));
-        }
-        self.offset = target;
-        self.slice.clear();
-        self.consumed = 0;
-        Ok(target as u64)
     }
 }
 

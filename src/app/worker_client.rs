@@ -1,7 +1,9 @@
-//! The page's handle on the pipeline worker.
+//! The page's handle on the pipeline worker (and the pipeline worker's on its map helper).
 //!
 //! Cancelling terminates the worker and starts a fresh one: the pipeline runs synchronously
 //! inside the worker, so a cooperative cancel message could not be read until it finished.
+//! A finished report ends the worker too, so that its memory is returned before the page
+//! decodes the report.
 //! A worker that dies (a panic, a failed allocation, an unreadable message) is reported once, as
 //! [`WorkerEvent::Died`], so the page never waits on a dead worker.
 
@@ -95,7 +97,14 @@ impl WorkerClient {
         let on_message = {
             let (shared, die) = (shared.clone(), die.clone());
             Closure::<dyn FnMut(Event)>::new(move |event: Event| {
-                let message = read_message(&event.unchecked_into::<MessageEvent>().data());
+                let data = event.unchecked_into::<MessageEvent>().data();
+                if carries_report(&data) {
+                    // A finished report is the worker's last word on its run. Its memory (wasm
+                    // memory never shrinks: as much as the run's peak, a gigabyte at a million
+                    // customers) goes back before the page decodes the report beside it.
+                    shared.worker.terminate();
+                }
+                let message = read_message(&data);
                 match message {
                     // A request that cannot be posted would never be answered: give up the worker.
                     Ok(FromWorker::Ready) => {
@@ -181,6 +190,11 @@ impl Drop for WorkerClient {
         worker.set_onmessageerror(None);
         worker.terminate();
     }
+}
+
+/// Whether a message is a finished report: the only one with columns beside its JSON.
+fn carries_report(data: &JsValue) -> bool {
+    !data.is_string() && Reflect::has(data, &COLUMNS_KEY.into()).unwrap_or(false)
 }
 
 /// A message is its JSON text, or an object with the JSON and a report's columns beside it.

@@ -28,9 +28,15 @@ impl AppState {
     /// (Re)starts the worker; a running pipeline in the old one is stopped by terminating it,
     /// and nothing it sent can arrive any more.
     pub(super) fn start_worker(self) {
+        self.worker_status.set(None);
+        self.spawn_worker();
+    }
+
+    /// Replaces the worker, keeping the badge: a fresh worker in this browser finds the same
+    /// device.
+    fn spawn_worker(self) {
         self.client.set_value(None);
         self.job.set(None);
-        self.worker_status.set(None);
         let started = WorkerClient::spawn(move |event| self.on_worker_event(event))
             .and_then(|client| client.send(Request::Ping, None).map(|_| client));
         match started {
@@ -87,11 +93,16 @@ impl AppState {
             Response::Progress { progress } => self.on_progress(progress),
             Response::Done { report } => {
                 self.job.set(None);
+                // The client ended the worker on its report; the next run gets a fresh one
+                // (after this event: the old client is still running this handler).
+                queue_microtask(move || self.spawn_worker());
                 self.select_variant(report.winner);
                 self.report.set(Some(Arc::new(*report)));
                 self.phase.set(Phase::Dashboard);
             }
             Response::Error { message } => self.fail(message),
+            // Only the pipeline worker's helper answers with a map, to the pipeline worker.
+            Response::Map { .. } => {}
         }
     }
 

@@ -4,6 +4,7 @@
 //! per-customer aggregate and quality counters; splitting the rules apart would pass both
 //! through every call.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
 
@@ -12,7 +13,7 @@ use foldhash::quality::FixedState;
 
 use super::columns::{ColumnMapping, Role, find_column};
 use super::dates::{self, DAY_FIRST, DateOrder, DateShape, MONTH_FIRST, ParsedDate};
-use super::duplicates::{DuplicateLines, Seen};
+use super::duplicates::{DuplicateLines, Run, Seen};
 use super::numbers::{NumberColumns, NumberFormatReport};
 use super::source::Location;
 use super::{
@@ -241,6 +242,9 @@ struct DateEvidence {
     ruled_out: [Option<(String, String)>; 2],
 }
 
+/// [`Aggregator::invoices`]' mark of an invoice with no purchase line yet.
+const NO_PURCHASE: u32 = u32::MAX;
+
 /// Applies the cleaning rules to each record and aggregates what is left per customer.
 pub struct Aggregator<'o> {
     options: &'o IngestOptions,
@@ -254,14 +258,22 @@ pub struct Aggregator<'o> {
     /// Per reason, in order of first appearance.
     unreadable: Vec<UnreadableLines>,
     cancellations: CancellationReport,
-    customers: HashMap<Vec<u8>, u32, FixedState>,
+    /// Customer-id fingerprint -> index into `accumulators`. An id whose fingerprint another
+    /// took first (probability about n²/2⁶⁵, 3e-8 at a million) is in `colliding_customers`.
+    customers: HashMap<u64, u32, FixedState>,
+    colliding_customers: HashMap<Vec<u8>, u32, FixedState>,
     accumulators: Vec<CustomerAccumulator>,
-    /// Invoice fingerprint -> occasion number. Keyed by 64-bit fingerprints rather than the
-    /// text, like the lines below: two different invoices (lines) share one with probability
-    /// about n²/2⁶⁵ (1e-8 at a million).
+    /// Invoice fingerprint -> the customer of its first purchase line ([`NO_PURCHASE`] while
+    /// the duplicate rule has seen only its cancellations). Keyed by 64-bit fingerprints rather
+    /// than the text, like the lines below: two different invoices (lines) share one with
+    /// probability about n²/2⁶⁵ (1e-8 at a million).
     invoices: HashMap<u64, u32, FixedState>,
-    /// (customer, invoice or purchase day) pairs seen: frequency counts distinct pairs.
-    occasions: HashSet<u64, FixedState>,
+    /// Invoices with a purchase: the report's count.
+    purchase_invoices: u64,
+    /// Frequency counts distinct (customer, occasion) pairs. With invoices, the pairs of an
+    /// invoice's first customer are in `invoices`; only an invoice shared by several customers
+    /// (rare) adds the others' pairs here. Without, the (customer, purchase day) pairs.
+    occasions: HashSet<(u32, u64), FixedState>,
     /// Fingerprints of kept lines, for the duplicate rule.
     duplicates: DuplicateLines,
     /// Where an invoice came back after the duplicate rule had forgotten its lines: this pass
@@ -333,8 +345,10 @@ impl<'o> Aggregator<'o> {
             unreadable: Vec::new(),
             cancellations: CancellationReport::default(),
             customers: HashMap::default(),
+            colliding_customers: HashMap::default(),
             accumulators: Vec::new(),
             invoices: HashMap::default(),
+            purchase_invoices: 0,
             occasions: HashSet::default(),
             // A table's rows have no invoice to follow.
             duplicates: if kind == InputKind::AggregatedRfm {
@@ -549,7 +563,19 @@ impl<'o> Aggregator<'o> {
             .map(|column| self.line_hasher.hash_one(&record[column]));
         if self.applies(CleaningRule::Duplicate) {
             // A duplicate repeats the invoice, or without one the date and so its day.
-            let run = invoice.unwrap_or_else(|| first_day(&date) as u64);
+            let run = match invoice {
+                Some(key) => Run::Invoice {
+                    key,
+                    first_line: match self.invoices.entry(key) {
+                        Entry::Vacant(first) => {
+                            first.insert(NO_PURCHASE);
+                            true
+                        }
+                        Entry::Occupied(_) => false,
+                    },
+                },
+                None => Run::Day(first_day(&date) as u64),
+            };
             match self.duplicates.see(run, self.fingerprint(record)) {
                 Seen::New => {}
                 Seen::Duplicate => {
@@ -583,16 +609,25 @@ impl<'o> Aggregator<'o> {
         // Without an invoice column a purchase occasion is a (customer, calendar day). The day is
         // taken from the first valid reading: two rows share it only if they share the day under
         // the reading finally chosen (a row valid under one reading only has day > 12 there).
-        let occasion = match invoice {
-            Some(invoice) => {
-                let next = self.invoices.len() as u32;
-                *self.invoices.entry(invoice).or_insert(next)
-            }
-            None => first_day(&date) as u32,
+        let new_occasion = match invoice {
+            Some(invoice) => match self.invoices.entry(invoice) {
+                Entry::Vacant(first) => {
+                    first.insert(customer_index);
+                    self.purchase_invoices += 1;
+                    true
+                }
+                Entry::Occupied(mut first) if *first.get() == NO_PURCHASE => {
+                    first.insert(customer_index);
+                    self.purchase_invoices += 1;
+                    true
+                }
+                Entry::Occupied(first) if *first.get() == customer_index => false,
+                Entry::Occupied(_) => self.occasions.insert((customer_index, invoice)),
+            },
+            None => self
+                .occasions
+                .insert((customer_index, first_day(&date) as u64)),
         };
-        let new_occasion = self
-            .occasions
-            .insert((u64::from(customer_index) << 32) | u64::from(occasion));
         if new_occasion {
             accumulator.frequency += 1;
         }
@@ -669,11 +704,11 @@ impl<'o> Aggregator<'o> {
         let monetary_text = || text_of(record, monetary);
         let monetary = self.number(record, monetary, at)?;
         check_amount(monetary, monetary_text, at)?;
-        if self.duplicates.see(0, self.fingerprint(record)) == Seen::Duplicate {
+        if self.duplicates.see(Run::Day(0), self.fingerprint(record)) == Seen::Duplicate {
             self.remove(CleaningRule::Duplicate);
             return Ok(());
         }
-        if self.customers.contains_key(customer) {
+        if self.known_customer(customer).is_some() {
             return Err(IngestError::RepeatedCustomer {
                 at: at().to_string(),
                 customer: String::from_utf8_lossy(customer).into_owned(),
@@ -691,11 +726,18 @@ impl<'o> Aggregator<'o> {
     }
 
     fn customer_index(&mut self, customer: &[u8], at: &dyn Fn() -> Location) -> u32 {
-        if let Some(&index) = self.customers.get(customer) {
+        if let Some(index) = self.known_customer(customer) {
             return index;
         }
         let index = self.accumulators.len() as u32;
-        self.customers.insert(customer.to_vec(), index);
+        match self.customers.entry(self.line_hasher.hash_one(customer)) {
+            Entry::Vacant(fingerprint) => {
+                fingerprint.insert(index);
+            }
+            Entry::Occupied(_) => {
+                self.colliding_customers.insert(customer.to_vec(), index);
+            }
+        }
         let id = self.decode_id(customer, at);
         self.accumulators.push(CustomerAccumulator {
             id,
@@ -707,6 +749,25 @@ impl<'o> Aggregator<'o> {
             days: Vec::new(),
         });
         index
+    }
+
+    fn known_customer(&self, customer: &[u8]) -> Option<u32> {
+        let index = *self.customers.get(&self.line_hasher.hash_one(customer))?;
+        let id = &self.accumulators[index as usize].id;
+        // ASCII reads the same in every encoding the reader knows.
+        let same = if customer.is_ascii() {
+            id.as_bytes() == customer
+        } else {
+            match (self.encoding, std::str::from_utf8(customer)) {
+                (TextEncoding::Utf8, Ok(text)) => text == id,
+                _ => TextEncoding::Windows1252.decode(customer) == *id,
+            }
+        };
+        if same {
+            Some(index)
+        } else {
+            self.colliding_customers.get(customer).copied()
+        }
     }
 
     /// A customer id as text. The encoding was sniffed from the file's start, so a UTF-8 file
@@ -1022,10 +1083,10 @@ impl<'o> Aggregator<'o> {
             number_formats: self.numbers.into_reports(),
             cancellations: self.cancellations,
             invoices: if self.columns.invoice.is_some() {
-                self.invoices.len()
+                self.purchase_invoices
             } else {
-                self.occasions.len()
-            } as u64,
+                self.occasions.len() as u64
+            },
             first_date: (first != i64::MAX)
                 .then(|| dates::to_naive_date_time(first))
                 .flatten(),
@@ -1204,6 +1265,57 @@ mod tests {
             );
         }
         assert_eq!(normalised_customer_id(b"00"), Some(&b"00"[..]));
+    }
+
+    #[test]
+    fn a_customer_whose_fingerprint_another_took_stays_apart() {
+        let options = IngestOptions::default();
+        let header = [
+            "Invoice",
+            "StockCode",
+            "Quantity",
+            "InvoiceDate",
+            "Price",
+            "Customer ID",
+        ]
+        .map(String::from);
+        let mapping = ColumnMapping::detect(&header);
+        let (kind, columns) = resolve_columns(&header, &mapping).expect("the columns map");
+        let mut aggregator = Aggregator::new(
+            &options,
+            kind,
+            columns,
+            b',',
+            TextEncoding::Utf8,
+            DuplicateLines::whole_file(),
+            std::iter::empty(),
+        );
+        let add = |aggregator: &mut Aggregator, invoice: &str, item: &str, customer: &str| {
+            let line = ByteRecord::from(vec![
+                invoice,
+                item,
+                "2",
+                "2010-03-01 10:00",
+                "1.50",
+                customer,
+            ]);
+            aggregator
+                .add(&line, &|| Location::Line(2))
+                .expect("the line reads");
+        };
+        add(&mut aggregator, "1", "A", "12345");
+        // "54321" finds its fingerprint taken by "12345", as a 64-bit collision would.
+        let taken = aggregator.line_hasher.hash_one(b"54321".as_slice());
+        aggregator.customers.insert(taken, 0);
+        add(&mut aggregator, "2", "A", "54321");
+        add(&mut aggregator, "2", "B", "54321");
+        add(&mut aggregator, "3", "A", "12345");
+        let customers = aggregator.finish().expect("the file aggregates").customers;
+        let frequencies: Vec<(&str, u32)> = customers
+            .iter()
+            .map(|c| (c.customer_id.as_str(), c.frequency))
+            .collect();
+        assert_eq!(frequencies, [("12345", 2), ("54321", 1)]);
     }
 
     #[test]

@@ -24,6 +24,16 @@ pub const WHOLE_FILE_LINES: usize = 1 << 20;
 /// invoice) is freed, since clearing costs its whole capacity at every following run.
 const REUSED_RUN_CAPACITY: usize = 1 << 10;
 
+/// The run a line belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Run {
+    /// An invoice's fingerprint, and whether this is the first of its lines the rule sees (the
+    /// reader's own invoice map knows, so the runs need no set of their own).
+    Invoice { key: u64, first_line: bool },
+    /// A purchase day, in a file without invoices.
+    Day(u64),
+}
+
 /// The verdict on one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Seen {
@@ -48,8 +58,8 @@ struct Runs {
     current: Option<u64>,
     /// The current run's lines.
     lines: HashSet<u64, FixedState>,
-    /// The key of every run so far.
-    started: HashSet<u64, FixedState>,
+    /// Every day run so far (invoice runs say themselves whether they are new).
+    started_days: HashSet<u64, FixedState>,
 }
 
 impl DuplicateLines {
@@ -61,7 +71,7 @@ impl DuplicateLines {
             runs: Some(Runs {
                 current: None,
                 lines: HashSet::default(),
-                started: HashSet::default(),
+                started_days: HashSet::default(),
             }),
             whole_file_lines,
         }
@@ -76,14 +86,20 @@ impl DuplicateLines {
         }
     }
 
-    /// Records a kept line: `run` is its invoice's (or day's) fingerprint, `line` the whole
-    /// line's.
-    pub fn see(&mut self, run: u64, line: u64) -> Seen {
+    /// Records a kept line: `run` is its invoice or day, `line` the whole line's fingerprint.
+    pub fn see(&mut self, run: Run, line: u64) -> Seen {
+        let key = match run {
+            Run::Invoice { key, .. } | Run::Day(key) => key,
+        };
         if let Some(runs) = &mut self.runs
-            && runs.current != Some(run)
+            && runs.current != Some(key)
         {
-            if runs.started.insert(run) {
-                runs.current = Some(run);
+            let new_run = match run {
+                Run::Invoice { first_line, .. } => first_line,
+                Run::Day(day) => runs.started_days.insert(day),
+            };
+            if new_run {
+                runs.current = Some(key);
                 // Past the limit, a new run is where every earlier line can be forgotten.
                 if self
                     .every_line
@@ -130,9 +146,9 @@ mod tests {
         let mut lines = DuplicateLines::following_runs(4);
         for run in 0..100_u64 {
             for line in 0..3_u64 {
-                assert_eq!(lines.see(run, run * 10 + line), Seen::New);
+                assert_eq!(lines.see(Run::Day(run), run * 10 + line), Seen::New);
             }
-            assert_eq!(lines.see(run, run * 10), Seen::Duplicate);
+            assert_eq!(lines.see(Run::Day(run), run * 10), Seen::Duplicate);
         }
         assert_eq!(lines.lines_held(), 3);
     }
@@ -140,22 +156,34 @@ mod tests {
     #[test]
     fn a_run_that_comes_back_before_the_limit_keeps_every_line() {
         let mut lines = DuplicateLines::following_runs(100);
-        assert_eq!(lines.see(1, 10), Seen::New);
-        assert_eq!(lines.see(2, 20), Seen::New);
-        assert_eq!(lines.see(1, 10), Seen::Duplicate);
+        assert_eq!(lines.see(Run::Day(1), 10), Seen::New);
+        assert_eq!(lines.see(Run::Day(2), 20), Seen::New);
+        assert_eq!(lines.see(Run::Day(1), 10), Seen::Duplicate);
         for line in 0..200 {
-            assert_eq!(lines.see(3, 100 + line), Seen::New);
+            assert_eq!(lines.see(Run::Day(3), 100 + line), Seen::New);
         }
-        assert_eq!(lines.see(2, 20), Seen::Duplicate);
+        assert_eq!(lines.see(Run::Day(2), 20), Seen::Duplicate);
         assert_eq!(lines.lines_held(), 202);
     }
 
     #[test]
     fn a_run_that_comes_back_past_the_limit_asks_to_read_again() {
         let mut lines = DuplicateLines::following_runs(2);
-        assert_eq!(lines.see(1, 10), Seen::New);
-        assert_eq!(lines.see(2, 20), Seen::New);
-        assert_eq!(lines.see(3, 30), Seen::New);
-        assert_eq!(lines.see(1, 11), Seen::ReadAgain);
+        assert_eq!(lines.see(Run::Day(1), 10), Seen::New);
+        assert_eq!(lines.see(Run::Day(2), 20), Seen::New);
+        assert_eq!(lines.see(Run::Day(3), 30), Seen::New);
+        assert_eq!(lines.see(Run::Day(1), 11), Seen::ReadAgain);
+    }
+
+    #[test]
+    fn an_invoice_back_after_its_run_is_told_by_its_first_line_flag() {
+        let mut lines = DuplicateLines::following_runs(2);
+        let invoice = |key, first_line| Run::Invoice { key, first_line };
+        assert_eq!(lines.see(invoice(1, true), 10), Seen::New);
+        assert_eq!(lines.see(invoice(1, false), 11), Seen::New);
+        assert_eq!(lines.see(invoice(2, true), 20), Seen::New);
+        assert_eq!(lines.see(invoice(3, true), 30), Seen::New);
+        assert_eq!(lines.see(invoice(3, false), 30), Seen::Duplicate);
+        assert_eq!(lines.see(invoice(1, false), 12), Seen::ReadAgain);
     }
 }

@@ -32,6 +32,7 @@ mod dates;
 mod duplicates;
 mod notes;
 mod numbers;
+mod read_ahead;
 mod source;
 
 use std::io::{Cursor, Read, Seek};
@@ -46,6 +47,7 @@ pub use columns::{ColumnMapping, Role};
 pub use dates::{DateOrder, DateShape, days_from_civil};
 pub use notes::ReadingNote;
 pub use numbers::{DecimalSeparator, NumberFormatReport};
+pub use read_ahead::{NoReadAhead, ReadAhead};
 pub use source::{FileFormat, SNIFF_BYTES, SkippedSheet, TextEncoding};
 
 use duplicates::{DuplicateLines, WHOLE_FILE_LINES};
@@ -784,31 +786,53 @@ pub fn read_transactions<R: Read + Seek>(
     options: &IngestOptions,
     progress: &mut dyn FnMut(u64, Option<u64>),
 ) -> Result<Ingested, IngestError> {
-    read_following_runs(reader, total_bytes, options, WHOLE_FILE_LINES, progress)
+    read_ahead::without_waiting(read_transactions_ahead(
+        reader,
+        &NoReadAhead,
+        total_bytes,
+        options,
+        progress,
+    ))
 }
 
-/// [`read_transactions`], with the duplicate rule remembering every line up to
-/// `whole_file_lines` kept lines.
-fn read_following_runs<R: Read + Seek>(
-    mut reader: R,
+/// [`read_transactions`] from a source that reads ahead between records ([`ReadAhead`]).
+pub async fn read_transactions_ahead<R: Read + Seek>(
+    reader: R,
+    read_ahead: &dyn ReadAhead,
     total_bytes: Option<u64>,
     options: &IngestOptions,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<Ingested, IngestError> {
+    let input = Input {
+        read_ahead,
+        total_bytes,
+        options,
+    };
+    read_following_runs(reader, &input, WHOLE_FILE_LINES, progress).await
+}
+
+/// What every pass reads with.
+struct Input<'a> {
+    read_ahead: &'a dyn ReadAhead,
+    total_bytes: Option<u64>,
+    options: &'a IngestOptions,
+}
+
+/// [`read_transactions_ahead`], with the duplicate rule remembering every line up to
+/// `whole_file_lines` kept lines.
+async fn read_following_runs<R: Read + Seek>(
+    mut reader: R,
+    input: &Input<'_>,
     whole_file_lines: usize,
     progress: &mut dyn FnMut(u64, Option<u64>),
 ) -> Result<Ingested, IngestError> {
     let first = DuplicateLines::following_runs(whole_file_lines);
-    let at = match read_pass(&mut reader, total_bytes, options, first, progress)? {
+    let at = match read_pass(&mut reader, input, first, progress).await? {
         Pass::Read(ingested) => return Ok(*ingested),
         Pass::ReadAgain { at } => at,
     };
     reader.rewind().map_err(io_error)?;
-    match read_pass(
-        &mut reader,
-        total_bytes,
-        options,
-        DuplicateLines::whole_file(),
-        progress,
-    )? {
+    match read_pass(&mut reader, input, DuplicateLines::whole_file(), progress).await? {
         Pass::Read(mut ingested) => {
             ingested.report.read_twice_from = Some(at);
             Ok(*ingested)
@@ -829,13 +853,17 @@ enum Pass {
     ReadAgain { at: String },
 }
 
-fn read_pass<'r, R: Read + 'r>(
+async fn read_pass<'r, R: Read + 'r>(
     reader: R,
-    total_bytes: Option<u64>,
-    options: &IngestOptions,
+    input: &Input<'_>,
     duplicates: DuplicateLines,
     progress: &mut dyn FnMut(u64, Option<u64>),
 ) -> Result<Pass, IngestError> {
+    let Input {
+        read_ahead,
+        total_bytes,
+        options,
+    } = *input;
     let (mut counted, bytes_done) = source::CountingReader::new(reader);
     let raw_prefix = source::read_prefix(&mut counted, SNIFF_BYTES).map_err(io_error)?;
     if raw_prefix.is_empty() {
@@ -934,6 +962,9 @@ fn read_pass<'r, R: Read + 'r>(
     let mut next_progress = PROGRESS_EVERY;
     let mut record = csv::ByteRecord::new();
     while records.next_into(&mut record)? {
+        if read_ahead.running_low() {
+            read_ahead.read_ahead().await.map_err(io_error)?;
+        }
         let records = &records;
         let record_ref = &record;
         aggregator.add(&record, &|| records.location(record_ref))?;
@@ -1073,14 +1104,15 @@ mod tests {
 
     fn read(text: &[u8], whole_file_lines: usize) -> Ingested {
         let options = IngestOptions::default();
-        read_following_runs(
-            Cursor::new(text),
-            None,
-            &options,
-            whole_file_lines,
-            &mut |_, _| {},
-        )
-        .expect("the file reads")
+        let input = Input {
+            read_ahead: &NoReadAhead,
+            total_bytes: None,
+            options: &options,
+        };
+        let mut progress = |_, _| {};
+        let reading =
+            read_following_runs(Cursor::new(text), &input, whole_file_lines, &mut progress);
+        read_ahead::without_waiting(reading).expect("the file reads")
     }
 
     fn duplicates(ingested: &Ingested) -> u64 {
