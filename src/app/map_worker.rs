@@ -14,7 +14,7 @@ use ndarray::Array2;
 
 use super::protocol::{Request, Response};
 use super::worker_client::{WorkerClient, WorkerEvent};
-use crate::core::pipeline::{Map, MapMaker, PendingMap, Progress, Stage, make_map};
+use crate::core::pipeline::{Map, MapMaker, PendingMap, Progress, make_map};
 use crate::core::tsne::TsneConfig;
 
 /// Reads the worker's clock in seconds.
@@ -91,22 +91,13 @@ impl MapWorker {
         config: &TsneConfig,
         why: &str,
     ) -> Result<Map, String> {
-        let progress = self.progress.clone();
         let computed_on = format!("the pipeline worker ({why})");
         make_map(
             points.view(),
             config,
             &computed_on,
             &*self.now,
-            &mut |done, total| {
-                if done % 10 == 0 || done == total {
-                    progress(Progress::Stage {
-                        stage: Stage::Tsne,
-                        done: done as u64,
-                        total: total as u64,
-                    })
-                }
-            },
+            &*self.progress,
         )
         .map_err(|e| e.to_string())
     }

@@ -23,9 +23,7 @@ use super::report_transfer::{self, COLUMNS_KEY};
 use super::worker_client::describe_js_error;
 use crate::core::generate::{GeneratorConfig, generate_transactions};
 use crate::core::ingest::{self, NoReadAhead, ReadAhead, SNIFF_BYTES};
-use crate::core::pipeline::{
-    self, CustomerColumns, PipelineOptions, Platform, Progress, Stage, make_map,
-};
+use crate::core::pipeline::{self, CustomerColumns, PipelineOptions, Platform, Progress, make_map};
 
 /// Seed of the built-in demo data set, so every visitor sees the same demo.
 const DEMO_SEED: u64 = 2010;
@@ -145,17 +143,7 @@ async fn handle(id: RequestId, request: Request, file: Option<&Blob>) -> Result<
                 &config,
                 "a second worker",
                 &clock(),
-                &mut |done, total| {
-                    if done % 10 == 0 || done == total {
-                        answer(Response::Progress {
-                            progress: Progress::Stage {
-                                stage: Stage::Tsne,
-                                done: done as u64,
-                                total: total as u64,
-                            },
-                        })
-                    }
-                },
+                &|progress| answer(Response::Progress { progress }),
             )
             .map_err(|e| e.to_string())?;
             answer(Response::Map { map: Box::new(map) });

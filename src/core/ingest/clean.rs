@@ -708,7 +708,10 @@ impl<'o> Aggregator<'o> {
             self.remove(CleaningRule::Duplicate);
             return Ok(());
         }
-        if self.known_customer(customer).is_some() {
+        // An index below the count before is a customer of an earlier row.
+        let earlier_customers = self.accumulators.len();
+        let index = self.customer_index(customer, at) as usize;
+        if index < earlier_customers {
             return Err(IngestError::RepeatedCustomer {
                 at: at().to_string(),
                 customer: String::from_utf8_lossy(customer).into_owned(),
@@ -716,7 +719,6 @@ impl<'o> Aggregator<'o> {
         }
         self.rows_kept += 1;
         self.revenue.add(monetary);
-        let index = self.customer_index(customer, at) as usize;
         let accumulator = &mut self.accumulators[index];
         accumulator.purchases = true;
         accumulator.given_recency = recency;
@@ -726,11 +728,12 @@ impl<'o> Aggregator<'o> {
     }
 
     fn customer_index(&mut self, customer: &[u8], at: &dyn Fn() -> Location) -> u32 {
-        if let Some(index) = self.known_customer(customer) {
+        let fingerprint = self.line_hasher.hash_one(customer);
+        if let Some(index) = self.known_customer(fingerprint, customer) {
             return index;
         }
         let index = self.accumulators.len() as u32;
-        match self.customers.entry(self.line_hasher.hash_one(customer)) {
+        match self.customers.entry(fingerprint) {
             Entry::Vacant(fingerprint) => {
                 fingerprint.insert(index);
             }
@@ -751,8 +754,8 @@ impl<'o> Aggregator<'o> {
         index
     }
 
-    fn known_customer(&self, customer: &[u8]) -> Option<u32> {
-        let index = *self.customers.get(&self.line_hasher.hash_one(customer))?;
+    fn known_customer(&self, fingerprint: u64, customer: &[u8]) -> Option<u32> {
+        let index = *self.customers.get(&fingerprint)?;
         let id = &self.accumulators[index as usize].id;
         // ASCII reads the same in every encoding the reader knows.
         let same = if customer.is_ascii() {

@@ -10,6 +10,7 @@ use std::pin::Pin;
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
+use super::{Progress, Stage};
 use crate::core::tsne::{self, TsneConfig, TsneError};
 
 /// A finished map and what it cost where it ran.
@@ -38,23 +39,27 @@ pub trait MapMaker {
 }
 
 /// Computes a map on the calling thread, which `computed_on` names. `now` reads seconds for
-/// [`Map::seconds`]; `progress` hears (iterations done, iterations planned).
+/// [`Map::seconds`]; `progress` hears the t-SNE stage's iterations every tenth one and at
+/// the end.
 pub fn make_map(
     points: ArrayView2<f64>,
     config: &TsneConfig,
     computed_on: &str,
     now: &dyn Fn() -> f64,
-    progress: &mut dyn FnMut(usize, usize),
+    progress: &dyn Fn(Progress),
 ) -> Result<Map, TsneError> {
     let started = now();
-    let result = tsne::tsne(points, config, progress)?;
+    let result = tsne::tsne(points, config, &mut |done, total| {
+        if done % 10 == 0 || done == total {
+            progress(Progress::Stage {
+                stage: Stage::Tsne,
+                done: done as u64,
+                total: total as u64,
+            })
+        }
+    })?;
     Ok(Map {
-        points: result
-            .embedding
-            .rows()
-            .into_iter()
-            .map(|row| [row[0], row[1]])
-            .collect(),
+        points: super::pairs(result.embedding.view()),
         seconds: now() - started,
         computed_on: computed_on.to_string(),
     })
@@ -74,14 +79,8 @@ impl MapMaker for MapThread {
         let thread = std::thread::spawn(move || {
             let started = std::time::Instant::now();
             let now = move || started.elapsed().as_secs_f64();
-            make_map(
-                points.view(),
-                &config,
-                "a second thread",
-                &now,
-                &mut |_, _| {},
-            )
-            .map_err(|e| e.to_string())
+            make_map(points.view(), &config, "a second thread", &now, &|_| {})
+                .map_err(|e| e.to_string())
         });
         // Joining blocks, which is what awaiting means to `run_blocking`'s executor: it has
         // nothing else to run.

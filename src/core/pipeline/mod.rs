@@ -468,6 +468,7 @@ fn encode_in_batches(encoder: &Encoder, scaled: ArrayView2<f64>) -> Array2<f64> 
     out.unwrap_or_else(|| Array2::zeros((0, 0)))
 }
 
+/// The first two columns of each row.
 fn pairs(points: ArrayView2<f64>) -> Vec<[f64; 2]> {
     points.rows().into_iter().map(|r| [r[0], r[1]]).collect()
 }
