@@ -156,7 +156,7 @@ fn Toolbar() -> impl IntoView {
                         c.f_score,
                         c.m_score,
                         c.segment,
-                        s.cluster_name(s.labels[i])
+                        s.cluster_name(s.labels()[i])
                     )
                 }
                 None => format!("No customer with id \"{query}\"."),

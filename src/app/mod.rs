@@ -9,14 +9,17 @@
 //! `file_slices` and starts a second worker (`map_worker`) for the t-SNE map.
 
 pub mod protocol;
+#[cfg(feature = "training")]
 pub mod worker;
 pub mod worker_client;
 
 mod components;
 mod dashboard;
 mod downloads;
+#[cfg(feature = "training")]
 mod file_slices;
 mod format;
+#[cfg(feature = "training")]
 mod map_worker;
 mod preview;
 mod report_transfer;

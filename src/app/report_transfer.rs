@@ -2,7 +2,9 @@
 //! the worker's final answer. The worker copies each column once into a JS array and transfers
 //! its buffer (no structured-clone copy); the page copies it once into its own memory.
 
-use js_sys::{Array, Float64Array, Object, Reflect, Uint8Array, Uint32Array};
+#[cfg(feature = "training")]
+use js_sys::Object;
+use js_sys::{Array, Float64Array, Reflect, Uint8Array, Uint32Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::pipeline::CustomerColumns;
@@ -11,6 +13,7 @@ use crate::core::pipeline::CustomerColumns;
 pub const COLUMNS_KEY: &str = "columns";
 
 /// The columns as a JS object, and the buffers to transfer with it.
+#[cfg(feature = "training")]
 pub fn to_js(columns: &CustomerColumns) -> Result<(Object, Array), JsValue> {
     let object = Object::new();
     let transfer = Array::new();

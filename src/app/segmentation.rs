@@ -11,32 +11,46 @@ use crate::core::personas::{ClusterProfile, Persona, cluster_profiles, personas}
 use crate::core::pipeline::Report;
 
 /// The report seen through one variant's clusters.
-#[derive(Clone, PartialEq)]
+#[derive(Clone)]
 pub struct Segmentation {
     pub report: Arc<Report>,
-    /// Index into the report's variants.
+    /// Index into the report's variants (one that exists).
     pub variant: usize,
-    pub labels: Arc<Vec<usize>>,
     pub k: usize,
     pub profiles: Arc<Vec<ClusterProfile>>,
     pub personas: Arc<Vec<Persona>>,
 }
 
+/// The same report and variant: everything else derives from them. (`Arc<Report>`'s own `==`
+/// compares the reports field by field, a million customers' worth on every variant change.)
+impl PartialEq for Segmentation {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.report, &other.report) && self.variant == other.variant
+    }
+}
+
 impl Segmentation {
     fn of(report: Arc<Report>, variant: usize) -> Option<Self> {
         let variant = variant.min(report.variants.len().saturating_sub(1));
-        let labels = report.variants.get(variant)?.labels.clone();
         let k = report.options.k;
-        let profiles = cluster_profiles(report.features().view(), &labels, k);
+        let profiles = cluster_profiles(
+            report.features().view(),
+            &report.variants.get(variant)?.labels,
+            k,
+        );
         let personas = personas(&profiles);
         Some(Segmentation {
             report,
             variant,
-            labels: Arc::new(labels),
             k,
             profiles: Arc::new(profiles),
             personas: Arc::new(personas),
         })
+    }
+
+    /// The chosen variant's cluster of each customer, in the report's order.
+    pub fn labels(&self) -> &[usize] {
+        &self.report.variants[self.variant].labels
     }
 
     pub fn cluster_name(&self, cluster: usize) -> String {
@@ -64,8 +78,8 @@ impl DashboardContext {
             Arc::new(segmentation.with(|s| {
                 s.as_ref()
                     .map(|s| {
-                        (0..s.labels.len())
-                            .filter(|&i| filter.is_none_or(|c| s.labels[i] == c))
+                        (0..s.labels().len())
+                            .filter(|&i| filter.is_none_or(|c| s.labels()[i] == c))
                             .collect()
                     })
                     .unwrap_or_default()

@@ -187,6 +187,11 @@ async fn run(
     )
     .await
     .map_err(|e| e.to_string())?;
+    // The helper is ended before the report goes out: the page ends this worker on the report,
+    // and a nested worker terminated while its parent is being terminated keeps the parent from
+    // ever shutting down in Chromium (measured: a million customers' run left the old worker's
+    // 800 MB of wasm memory resident, the dashboard peaking at 1.7 GB instead of 1.34).
+    drop(maps);
     answer(Response::Done {
         report: Box::new(report),
     });

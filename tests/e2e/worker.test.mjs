@@ -55,6 +55,14 @@ function transactionsCsv({ customers, invoices, linesPerInvoice }) {
 
 const grouped = (n) => n.toLocaleString("en-US");
 
+async function eventually(condition, what, timeout = 15_000) {
+  const until = Date.now() + timeout;
+  while (!condition()) {
+    assert.ok(Date.now() < until, `timed out: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 test("a CSV file is handed to the worker as a File and streamed to the dashboard", async () => {
   const app = await openApp();
   try {
@@ -77,6 +85,11 @@ test("a CSV file is handed to the worker as a File and streamed to the dashboard
     const withFile = posted.filter((m) => m.keys.includes("file"));
     assert.deepEqual(withFile.map((m) => m.file), ["File", "File"]);
     assert.ok(posted.every((m) => m.transfer === 0 && m.keys.every((k) => k === "json" || k === "file")), JSON.stringify(posted));
+    // The report ends the run's worker and its map helper, so their memory goes back: one fresh
+    // worker remains, and it answers.
+    await eventually(() => app.page.workers().length === 1, "the run's workers end after the report");
+    const alive = await app.page.workers()[0].evaluate(() => typeof wasm_bindgen);
+    assert.equal(alive, "function");
     assert.deepEqual(app.problems, []);
   } finally {
     await app.close();

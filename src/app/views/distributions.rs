@@ -60,7 +60,7 @@ fn values_by_cluster(
         .map(|c| {
             let values = visible
                 .iter()
-                .filter(|&&i| s.labels[i] == c)
+                .filter(|&&i| s.labels()[i] == c)
                 .map(|&i| feature.of(s, i))
                 .collect();
             (c, values)

@@ -68,7 +68,7 @@ pub fn Map() -> impl IntoView {
                         .iter()
                         .copied()
                         .filter(|&i| {
-                            s.labels[i] == c && report.sample_rows.binary_search(&i).is_ok()
+                            s.labels()[i] == c && report.sample_rows.binary_search(&i).is_ok()
                         })
                         .collect();
                     let text: Vec<String> = rows

@@ -108,7 +108,7 @@ fn top_customers(s: &Segmentation, visible: &[usize]) -> impl IntoView + use<> {
                     <td class="num">{c.frequency}</td>
                     <td class="num">{format!("{:.2}", c.monetary)}</td>
                     <td>{c.segment.clone()}</td>
-                    <td>{s.cluster_name(s.labels[i])}</td>
+                    <td>{s.cluster_name(s.labels()[i])}</td>
                 </tr>
             }
         })

@@ -90,19 +90,19 @@ impl PartialEq for Quintiles {
 /// quintile scores are in force), for the views beside it to use.
 #[component]
 pub fn ScoreThresholds(rescored: RwSignal<Option<Arc<Vec<Segment>>>>) -> impl IntoView {
-    let (_, ctx) = DashboardContext::expect();
+    let (state, _) = DashboardContext::expect();
+    // From the report alone: choosing another variant must not rebuild the table (a million
+    // customers' ids copied again).
     let quintiles = Memo::new(move |_| {
-        ctx.segmentation.with(|s| {
-            s.as_ref().map(|s| {
-                let table = s.report.rfm_table();
-                let cut_points = cut_points(&table);
-                let breaks = CustomBreaks::from_cut_points(&cut_points).ok();
-                Arc::new(Quintiles {
-                    report: s.report.clone(),
-                    table,
-                    cut_points,
-                    breaks,
-                })
+        state.report.get().map(|report| {
+            let table = report.rfm_table();
+            let cut_points = cut_points(&table);
+            let breaks = CustomBreaks::from_cut_points(&cut_points).ok();
+            Arc::new(Quintiles {
+                report,
+                table,
+                cut_points,
+                breaks,
             })
         })
     });

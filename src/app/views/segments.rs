@@ -83,7 +83,7 @@ fn crosstab(s: &Segmentation, custom: Option<&[Segment]>) -> impl IntoView + use
         None => Segment::from_name(&s.report.customers[i].segment).unwrap_or(Segment::Lost),
     };
     let mut counts = vec![vec![0usize; s.k]; Segment::ALL.len()];
-    for (i, &label) in s.labels.iter().enumerate() {
+    for (i, &label) in s.labels().iter().enumerate() {
         let row = Segment::ALL.iter().position(|&x| x == segment_of(i));
         if let (Some(row), true) = (row, label < s.k) {
             counts[row][label] += 1;

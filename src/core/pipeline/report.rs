@@ -11,7 +11,7 @@ use ndarray::Array2;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::PipelineOptions;
-use super::value::ValueReport;
+use super::value_report::ValueReport;
 use crate::core::cluster::Algorithm;
 use crate::core::embed::autoencoder::EpochReport;
 use crate::core::evaluate::{
