@@ -78,8 +78,9 @@ impl DashboardContext {
             Arc::new(segmentation.with(|s| {
                 s.as_ref()
                     .map(|s| {
-                        (0..s.labels().len())
-                            .filter(|&i| filter.is_none_or(|c| s.labels()[i] == c))
+                        let labels = s.labels();
+                        (0..labels.len())
+                            .filter(|&i| filter.is_none_or(|c| labels[i] == c))
                             .collect()
                     })
                     .unwrap_or_default()
