@@ -16,7 +16,7 @@ const REAL: &str = concat!(
 
 fn rfm_of(bytes: &[u8]) -> usize {
     let ingested = read_transactions(
-        Cursor::new(bytes),
+        &mut Cursor::new(bytes),
         None,
         &IngestOptions::default(),
         &mut |_, _| {},

@@ -55,7 +55,7 @@ fn scaled_rfm(customers: u32) -> Array2<f64> {
     )
     .expect("generate");
     let ingested = read_transactions(
-        Cursor::new(csv.as_slice()),
+        &mut Cursor::new(csv.as_slice()),
         None,
         &IngestOptions::default(),
         &mut |_, _| {},

@@ -382,7 +382,7 @@ fn read_input(path: &Path, ingest: &IngestArgs) -> Result<Ingested, CliError> {
         }
     };
     let ingested = read_transactions(
-        std::io::BufReader::with_capacity(1 << 20, file),
+        &mut std::io::BufReader::with_capacity(1 << 20, file),
         total,
         &options,
         &mut progress,
@@ -583,7 +583,7 @@ fn segment_report(args: &SegmentArgs) -> Result<Report, CliError> {
     };
     let show_progress = std::io::stderr().is_terminal();
     let report = run_blocking(
-        BufReader::new(file),
+        &mut BufReader::new(file),
         total_bytes,
         &options,
         &mut |progress| {

@@ -21,7 +21,7 @@ fn population(customers: u32, seed: u64, output: PopulationOutput) -> (Vec<u8>, 
 
 fn read(bytes: &[u8]) -> (InputKind, Vec<CustomerTotals>) {
     let ingested = read_transactions(
-        Cursor::new(bytes),
+        &mut Cursor::new(bytes),
         None,
         &IngestOptions::default(),
         &mut |_, _| {},

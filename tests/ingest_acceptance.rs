@@ -23,9 +23,12 @@ fn ingest(name: &str, options: &IngestOptions) -> Ingested {
     let file = File::open(support::data_path(name)).expect("data set in tests/data");
     let total = file.metadata().ok().map(|m| m.len());
     let mut calls = Vec::new();
-    let ingested = read_transactions(BufReader::new(file), total, options, &mut |done, total| {
-        calls.push((done, total))
-    })
+    let ingested = read_transactions(
+        &mut BufReader::new(file),
+        total,
+        options,
+        &mut |done, total| calls.push((done, total)),
+    )
     .expect("ingest");
     assert!(
         calls.windows(2).all(|pair| pair[0].0 <= pair[1].0),

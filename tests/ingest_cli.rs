@@ -46,7 +46,7 @@ fn rfm_writes_the_table_and_the_report() {
     assert_eq!(json["rows_read"], 99);
     assert_eq!(json["date_order"]["ambiguous"], true);
     let ingested = read_transactions(
-        std::fs::File::open(input).unwrap(),
+        &mut std::fs::File::open(input).unwrap(),
         None,
         &IngestOptions::default(),
         &mut |_, _| {},
@@ -151,7 +151,7 @@ fn generate_customers_writes_exactly_that_many() {
     assert!(table_text.starts_with("customer_id,recency,frequency,monetary\n"));
     assert_eq!(table_text.lines().count(), 250 + 1);
     let ingested = read_transactions(
-        std::fs::File::open(&transactions).unwrap(),
+        &mut std::fs::File::open(&transactions).unwrap(),
         None,
         &IngestOptions::default(),
         &mut |_, _| {},

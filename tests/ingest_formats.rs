@@ -26,7 +26,12 @@ fn expected() -> Value {
 }
 
 fn read(path: &Path, options: &IngestOptions) -> Result<Ingested, IngestError> {
-    read_transactions(File::open(path).unwrap(), None, options, &mut |_, _| {})
+    read_transactions(
+        &mut File::open(path).unwrap(),
+        None,
+        options,
+        &mut |_, _| {},
+    )
 }
 
 fn removed(ingested: &Ingested, rule: CleaningRule) -> Option<u64> {
@@ -300,7 +305,7 @@ fn generated_rows_read_back_with_the_expected_shares() {
     .unwrap();
     assert!(csv.starts_with(HEADER.join(",").as_bytes()));
     let ingested = read_transactions(
-        Cursor::new(csv.as_slice()),
+        &mut Cursor::new(csv.as_slice()),
         None,
         &IngestOptions::default(),
         &mut |_, _| {},

@@ -21,7 +21,7 @@ use zip::write::SimpleFileOptions;
 
 fn read(bytes: &[u8]) -> Result<Ingested, IngestError> {
     read_transactions(
-        Cursor::new(bytes),
+        &mut Cursor::new(bytes),
         None,
         &IngestOptions::default(),
         &mut |_, _| {},

@@ -104,8 +104,8 @@ fn strict_messages() -> Vec<(&'static str, &'static str)> {
 
 /// The whole pipeline as the CLI runs it: read, then score.
 fn message_for(name: &str, options: &IngestOptions) -> String {
-    let file = File::open(corpus().join(name)).expect("corpus file");
-    match read_transactions(file, None, options, &mut |_, _| {}) {
+    let mut file = File::open(corpus().join(name)).expect("corpus file");
+    match read_transactions(&mut file, None, options, &mut |_, _| {}) {
         Err(error) => error.to_string(),
         Ok(ingested) => match RfmTable::from_ingested(&ingested, None) {
             Err(error) => error.to_string(),

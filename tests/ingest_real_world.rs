@@ -21,7 +21,7 @@ use rfm_studio::core::ingest::{
 };
 
 fn read_bytes(bytes: &[u8], options: &IngestOptions) -> Result<Ingested, IngestError> {
-    read_transactions(Cursor::new(bytes), None, options, &mut |_, _| {})
+    read_transactions(&mut Cursor::new(bytes), None, options, &mut |_, _| {})
 }
 
 /// A file of tests/fixtures/ingest/real_world.
@@ -445,12 +445,12 @@ fn an_unclosed_quote_is_refused_before_the_rest_of_the_file_is_buffered() {
         gzip.extend_from_slice(&filler);
     }
     let bytes = Rc::new(Cell::new(0));
-    let reader = Counted {
+    let mut reader = Counted {
         inner: Cursor::new(gzip.as_slice()),
         bytes: Rc::clone(&bytes),
     };
-    let error =
-        read_transactions(reader, None, &IngestOptions::default(), &mut |_, _| {}).unwrap_err();
+    let error = read_transactions(&mut reader, None, &IngestOptions::default(), &mut |_, _| {})
+        .unwrap_err();
     assert_eq!(
         error.to_string(),
         "line 2: the record is longer than 1048576 bytes (an unclosed quote?)"

@@ -25,7 +25,7 @@ fn assert_refused(bytes: Vec<u8>, expected: &[&str]) {
 
 fn read(bytes: Vec<u8>) -> Ingested {
     read_transactions(
-        Cursor::new(bytes),
+        &mut Cursor::new(bytes),
         None,
         &IngestOptions::default(),
         &mut |_, _| {},

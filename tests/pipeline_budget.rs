@@ -24,7 +24,7 @@ fn run(bytes: &[u8], sample_size: usize) -> Report {
         ..PipelineOptions::default()
     };
     run_blocking(
-        Cursor::new(bytes),
+        &mut Cursor::new(bytes),
         Some(bytes.len() as u64),
         &options,
         &mut |_| {},

@@ -25,7 +25,7 @@ fn run(bytes: &[u8]) -> Result<Report, String> {
         ..PipelineOptions::default()
     };
     run_blocking(
-        Cursor::new(bytes),
+        &mut Cursor::new(bytes),
         Some(bytes.len() as u64),
         &options,
         &mut |_| {},

@@ -25,7 +25,7 @@ fn run_seed(seed: u64, events: &mut Vec<Progress>) -> Report {
         ..PipelineOptions::default()
     };
     run_blocking(
-        std::io::Cursor::new(bytes.as_slice()),
+        &mut std::io::Cursor::new(bytes.as_slice()),
         Some(bytes.len() as u64),
         &options,
         &mut |p| events.push(p),

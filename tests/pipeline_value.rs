@@ -36,8 +36,13 @@ fn short_options(sample_size: usize) -> PipelineOptions {
 
 fn run_real_sheet(options: &PipelineOptions) -> Report {
     let bytes = std::fs::read(support::real_sheet_path()).expect("the real sheet in tests/data");
-    run_blocking(Cursor::new(bytes.as_slice()), None, options, &mut |_| {})
-        .expect("the pipeline runs")
+    run_blocking(
+        &mut Cursor::new(bytes.as_slice()),
+        None,
+        options,
+        &mut |_| {},
+    )
+    .expect("the pipeline runs")
 }
 
 #[test]
@@ -298,7 +303,13 @@ fn an_aggregated_rfm_table_has_no_customer_value_and_says_why() {
         k_sweep: false,
         ..PipelineOptions::default()
     };
-    let report = run_blocking(Cursor::new(bytes.as_slice()), None, &options, &mut |_| {}).unwrap();
+    let report = run_blocking(
+        &mut Cursor::new(bytes.as_slice()),
+        None,
+        &options,
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(report.value, None);
     let note = report.value_note.expect("a reason");
     assert!(note.contains("no purchase dates"), "{note}");

@@ -16,8 +16,13 @@ fn report() -> Report {
         tsne_iterations: 250,
         ..PipelineOptions::default()
     };
-    run_blocking(Cursor::new(bytes.as_slice()), None, &options, &mut |_| {})
-        .expect("the pipeline runs")
+    run_blocking(
+        &mut Cursor::new(bytes.as_slice()),
+        None,
+        &options,
+        &mut |_| {},
+    )
+    .expect("the pipeline runs")
 }
 
 #[test]

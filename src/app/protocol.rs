@@ -1,6 +1,9 @@
 //! Messages between the page and the pipeline worker.
 //!
-//! Each message is JSON, so both sides stay serde types. The user's file travels beside the JSON
+//! Each message is JSON, so both sides stay serde types. The message enums are externally
+//! tagged (serde's default, `{"answer": {...}}`): an internally tagged enum (`"kind": ...`) is
+//! read through serde's buffered `Content` tree, which copied every report once more while
+//! reading it and made a second deserialiser of every type in it (a tenth of the page's wasm). The user's file travels beside the JSON
 //! of a request as a `File`: structured cloning passes a handle, not bytes, and the worker reads
 //! it in slices, so the file is never held whole by the page or the worker.
 
@@ -28,7 +31,7 @@ pub struct Envelope {
 
 /// What the page asks of the worker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Request {
     /// Liveness check and device probe; answered by [`Response::Pong`].
     Ping,
@@ -56,7 +59,7 @@ pub enum Request {
 
 /// Worker -> page.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum FromWorker {
     /// The worker's wasm is loaded and its message handler installed; messages sent before this
     /// would have been dropped by the browser.
@@ -71,7 +74,7 @@ pub enum FromWorker {
 
 /// The worker's answers to a request.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Response {
     Pong {
         compute: ComputeDevice,

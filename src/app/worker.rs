@@ -5,7 +5,7 @@
 //! arrives as a `File` handle and is read in slices ([`FileSlices`]), never whole.
 
 use std::cell::RefCell;
-use std::io::{self, Read, Seek};
+use std::io::{self, Read};
 use std::rc::Rc;
 
 use burn::tensor::Device;
@@ -22,7 +22,7 @@ use super::protocol::{
 use super::report_transfer::{self, COLUMNS_KEY};
 use super::worker_client::describe_js_error;
 use crate::core::generate::{GeneratorConfig, generate_transactions};
-use crate::core::ingest::{self, NoReadAhead, ReadAhead, SNIFF_BYTES};
+use crate::core::ingest::{self, NoReadAhead, ReadAhead, ReadSeek, SNIFF_BYTES};
 use crate::core::pipeline::{self, CustomerColumns, PipelineOptions, Platform, Progress, make_map};
 
 /// Seed of the built-in demo data set, so every visitor sees the same demo.
@@ -101,10 +101,10 @@ async fn handle(id: RequestId, request: Request, file: Option<&Blob>) -> Result<
             });
         }
         Request::Run { options, force_cpu } => {
-            let slices = open()?;
+            let mut slices = open()?;
             let size = slices.size();
             let read_ahead = slices.clone();
-            run(id, slices, &read_ahead, size, &options, force_cpu).await?;
+            run(id, &mut slices, &read_ahead, size, &options, force_cpu).await?;
         }
         Request::Demo {
             rows,
@@ -122,7 +122,7 @@ async fn handle(id: RequestId, request: Request, file: Option<&Blob>) -> Result<
             let size = csv.len() as u64;
             run(
                 id,
-                io::Cursor::new(csv),
+                &mut io::Cursor::new(csv),
                 &NoReadAhead,
                 size,
                 &options,
@@ -154,7 +154,7 @@ async fn handle(id: RequestId, request: Request, file: Option<&Blob>) -> Result<
 
 async fn run(
     id: RequestId,
-    file: impl Read + Seek,
+    file: &mut dyn ReadSeek,
     read_ahead: &dyn ReadAhead,
     size: u64,
     options: &PipelineOptions,

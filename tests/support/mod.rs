@@ -40,7 +40,7 @@ pub fn real_sheet_path() -> PathBuf {
 pub fn read_real_sheet() -> rfm_studio::core::ingest::Ingested {
     let file = std::fs::File::open(real_sheet_path()).expect("the real sheet in tests/data");
     rfm_studio::core::ingest::read_transactions(
-        std::io::BufReader::new(file),
+        &mut std::io::BufReader::new(file),
         None,
         &rfm_studio::core::ingest::IngestOptions::default(),
         &mut |_, _| {},

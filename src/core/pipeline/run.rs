@@ -3,7 +3,6 @@
 //! which the page never does.
 
 use std::collections::HashSet;
-use std::io::{Read, Seek};
 
 use burn::tensor::Device;
 use ndarray::{Array2, ArrayView2, Axis, s};
@@ -22,7 +21,7 @@ use crate::core::embed::autoencoder::{self, AutoencoderConfig, Encoder};
 use crate::core::embed::pca::Pca;
 use crate::core::embed::scale::Scaler;
 use crate::core::evaluate::SortedFeatures;
-use crate::core::ingest::{self, ReadAhead};
+use crate::core::ingest::{self, ReadAhead, ReadSeek};
 use crate::core::rfm::RfmTable;
 use crate::core::sampling::CustomerSample;
 use crate::core::tsne::TsneConfig;
@@ -52,7 +51,7 @@ pub struct Platform<'a> {
 /// `read_ahead` is the file's side door ([`ReadAhead`]; [`ingest::NoReadAhead`] for a source
 /// read only on demand), `total_bytes` its size when known, for progress.
 pub async fn run(
-    file: impl Read + Seek,
+    file: &mut dyn ReadSeek,
     read_ahead: &dyn ReadAhead,
     total_bytes: Option<u64>,
     options: &PipelineOptions,
@@ -246,7 +245,7 @@ pub async fn run(
 /// [`run`] on the calling thread with burn's CPU device, for native callers (CLI, tests).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn run_blocking(
-    file: impl Read + Seek,
+    file: &mut dyn ReadSeek,
     total_bytes: Option<u64>,
     options: &PipelineOptions,
     progress: &mut dyn FnMut(Progress),
