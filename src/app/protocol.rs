@@ -3,9 +3,10 @@
 //! Each message is JSON, so both sides stay serde types. The message enums are externally
 //! tagged (serde's default, `{"answer": {...}}`): an internally tagged enum (`"kind": ...`) is
 //! read through serde's buffered `Content` tree, which copied every report once more while
-//! reading it and made a second deserialiser of every type in it (a tenth of the page's wasm). The user's file travels beside the JSON
-//! of a request as a `File`: structured cloning passes a handle, not bytes, and the worker reads
-//! it in slices, so the file is never held whole by the page or the worker.
+//! reading it and made a second deserialiser of every type in it (a tenth of the page's code).
+//! The user's file travels beside the JSON of a request as a `File`: structured cloning passes
+//! a handle, not bytes, and the worker reads it in slices, so the file is never held whole by
+//! the page or the worker.
 
 use serde::{Deserialize, Serialize};
 
