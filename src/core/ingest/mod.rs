@@ -776,8 +776,7 @@ fn sniff_date_order(
 
 /// A seekable input as one trait object. Reading (and the pipeline around it) takes
 /// `&mut dyn ReadSeek`, so it is compiled once in this crate rather than again for every reader
-/// type in every crate that calls it (the largest pipeline test binary took 50 s to compile with
-/// its own copy, 20 s without).
+/// type in every crate that calls it (in a cold build, up to 50 s for each pipeline test binary).
 pub trait ReadSeek: Read + Seek {}
 
 impl<T: Read + Seek> ReadSeek for T {}
