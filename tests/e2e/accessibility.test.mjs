@@ -77,9 +77,9 @@ async function tabTo(page, description, matches, limit = 80) {
   assert.fail(`Tab never reached ${description}`);
 }
 /**
- * Opens the file picker with Space on the focused file input. Once in about twenty runs headless
- * Chromium opened no picker for the press (the input had the focus; 2026-12-03, a CI check), so
- * the press is repeated, as a user would, at most three times.
+ * Opens the file picker with Space on the focused file input. Once, in one of six full runs on
+ * 2026-12-03, headless Chromium opened no picker for the press though the input had the focus,
+ * so the press is repeated, as a user would, at most three times.
  */
 async function chooserFromKeyboard(page) {
   for (let attempt = 0; attempt < 3; attempt++) {

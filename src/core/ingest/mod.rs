@@ -860,8 +860,8 @@ enum Pass {
     ReadAgain { at: String },
 }
 
-async fn read_pass<'r, R: Read + 'r>(
-    reader: R,
+async fn read_pass(
+    reader: &mut dyn Read,
     input: &Input<'_>,
     duplicates: DuplicateLines,
     progress: &mut dyn FnMut(u64, Option<u64>),
