@@ -27,7 +27,7 @@ function rfmTable(customers) {
 test("100,000 customers reach the dashboard, sampled where the work is quadratic", async () => {
   const app = await openApp();
   try {
-    await app.page.goto(app.origin + "/");
+    await app.page.goto(app.url);
     await app.page.getByTestId("worker-status").filter({ hasText: /^(WebGPU|CPU):/ }).waitFor({ timeout: 60_000 });
     const path = join(await mkdtemp(join(tmpdir(), "rfm-e2e-")), "rfm_100000.csv");
     await writeFile(path, rfmTable(CUSTOMERS));
