@@ -2,7 +2,7 @@
 // app served on loopback, and a record of every request (page and workers) and console message.
 // RFM_E2E_BASE=/rfm-studio/ serves the app under a sub-path, as a GitHub Pages project site.
 import { chromium } from "playwright-core";
-import { mkdtemp, mkdir } from "node:fs/promises";
+import { mkdtemp, mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,12 +27,16 @@ const CHROMIUM_ARGS = [
  * would: the page's and the worker's allocations fail beyond it. `root` is the build served and
  * `base` its path prefix; `url` is the app's address, `server.switchTo(dir)` publishes another
  * build. Requests are recorded at the browser context, which sees those of dedicated workers too.
- * `gzip` compresses responses as GitHub Pages does.
+ * `gzip` compresses responses as GitHub Pages does. `scratch(name)` is a path in the app's own
+ * temporary folder (beside the browser profile) for files a test writes; `close` removes it all.
  */
 export async function openApp({ webgpu = false, wasmMemoryMiB, root = join(REPO, "dist"), base = process.env.RFM_E2E_BASE ?? "/", gzip = false } = {}) {
   const server = await serve(root, "127.0.0.1", 0, { base, gzip });
   const origin = `http://127.0.0.1:${server.address().port}`;
-  const profile = await mkdtemp(join(tmpdir(), "rfm-e2e-"));
+  const scratchDir = await mkdtemp(join(tmpdir(), "rfm-e2e-"));
+  const scratch = (name) => join(scratchDir, name);
+  const profile = scratch("profile");
+  await mkdir(profile);
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     args: [
@@ -58,8 +62,9 @@ export async function openApp({ webgpu = false, wasmMemoryMiB, root = join(REPO,
   const close = async () => {
     await context.close();
     await new Promise((ok) => server.close(ok));
+    await rm(scratchDir, { recursive: true, force: true });
   };
-  return { origin, url: origin + base, server, context, page, requests, problems, close, profile };
+  return { origin, url: origin + base, server, context, page, requests, problems, close, profile, scratch };
 }
 
 /** Requests whose origin is not the app's own (data: and blob: URLs stay on the device). */

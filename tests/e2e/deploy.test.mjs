@@ -3,9 +3,8 @@
 // accepts the announced reload, which brings the new build.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cp, mkdtemp, readFile, rename, writeFile } from "node:fs/promises";
+import { cp, readFile, rename, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openApp, foreignRequests, screenshot, REPO } from "./browser.mjs";
 
@@ -39,12 +38,11 @@ async function onlyWorker(page) {
 /**
  * Build B: build A with a changed worker loader, renamed and relabelled as post_build.mjs does
  * (new content, so a new version: its folder, the page's <base> and meta tag, the service
- * worker's precache list and version, the loader's build label).
+ * worker's precache list and version, the loader's build label), written to `dir`.
  */
-async function nextBuild(dist) {
+async function nextBuild(dist, dir) {
   const a = (await readFile(join(dist, "index.html"), "utf8")).match(/<meta name="rfm-build" content="([0-9a-f]+)"/)[1];
   const b = createHash("sha256").update(`${a} changed`).digest("hex").slice(0, 16);
-  const dir = await mkdtemp(join(tmpdir(), "rfm-build-b-"));
   await cp(dist, dir, { recursive: true });
   await rename(join(dir, `build-${a}`), join(dir, `build-${b}`));
   for (const file of ["index.html", "sw.js", `build-${b}/worker_loader.js`]) {
@@ -77,9 +75,9 @@ test("under a sub-path: the demo runs to the dashboard and every request stays u
 });
 
 test("a deploy under an open page: page and a fresh worker stay on build A, the announced reload brings B", async () => {
-  const { a, b, dir } = await nextBuild(join(REPO, "dist"));
   const app = await openApp({ base: SUB_PATH });
   try {
+    const { a, b, dir } = await nextBuild(join(REPO, "dist"), app.scratch("build-b"));
     const firstWorker = app.page.waitForEvent("worker", { timeout: 120_000 });
     await app.page.goto(app.url);
     await workerReady(app.page);

@@ -3,9 +3,7 @@
 // timings are printed, never asserted (./run bench measures them).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { writeFile } from "node:fs/promises";
 import { openApp, screenshot } from "./browser.mjs";
 
 const CUSTOMERS = 100_000;
@@ -29,7 +27,7 @@ test("100,000 customers reach the dashboard, sampled where the work is quadratic
   try {
     await app.page.goto(app.url);
     await app.page.getByTestId("worker-status").filter({ hasText: /^(WebGPU|CPU):/ }).waitFor({ timeout: 60_000 });
-    const path = join(await mkdtemp(join(tmpdir(), "rfm-e2e-")), "rfm_100000.csv");
+    const path = app.scratch("rfm_100000.csv");
     await writeFile(path, rfmTable(CUSTOMERS));
     const started = Date.now();
     await app.page.getByTestId("file-input").setInputFiles(path);

@@ -3,9 +3,7 @@
 // replaced by a fresh one that works.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { writeFile } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import { openApp, screenshot } from "./browser.mjs";
 import { workbook } from "./xlsx.mjs";
@@ -71,7 +69,7 @@ test("a CSV file is handed to the worker as a File and streamed to the dashboard
     const customers = 1_500;
     const { csv, revenue } = transactionsCsv({ customers, invoices: 12_000, linesPerInvoice: 12 });
     assert.ok(csv.length > 8 * 1024 * 1024 + 64 * 1024, `the file spans several read slices (${csv.length} bytes)`);
-    const path = join(await mkdtemp(join(tmpdir(), "rfm-e2e-")), "transactions.csv");
+    const path = app.scratch("transactions.csv");
     await writeFile(path, csv);
     await app.page.getByTestId("file-input").setInputFiles(path);
     await app.page.getByTestId("preview").waitFor({ timeout: 60_000 });
@@ -121,7 +119,7 @@ test("a file that needs more memory than the tab has is reported, and a fresh wo
   const app = await openApp({ wasmMemoryMiB: 192 });
   try {
     await ready(app);
-    const path = join(await mkdtemp(join(tmpdir(), "rfm-e2e-")), "many-customers.csv.gz");
+    const path = app.scratch("many-customers.csv.gz");
     await writeFile(path, gzipSync(manyCustomersCsv(1_500_000), { level: 1 }));
     await app.page.getByTestId("file-input").setInputFiles(path);
     await app.page.getByTestId("preview").waitFor({ timeout: 60_000 });
