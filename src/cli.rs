@@ -534,10 +534,21 @@ pub fn report_text(report: &QualityReport) -> String {
     }
     for lines in &report.unreadable {
         let first: Vec<String> = lines.first_lines.iter().map(u64::to_string).collect();
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        let count = if lines.lines > lines.rows {
+            let rows = lines.rows;
+            format!(
+                "{rows} record{} over {} lines",
+                plural(rows as usize),
+                lines.lines
+            )
+        } else {
+            lines.rows.to_string()
+        };
         text += &format!(
-            "  unreadable, {}: {} (first at lines {}; {})\n",
+            "  unreadable, {}: {count} (first at line{} {}; {})\n",
             lines.label,
-            lines.rows,
+            plural(first.len()),
             first.join(", "),
             lines.example
         );

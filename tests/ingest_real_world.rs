@@ -133,10 +133,55 @@ fn bad_lines_are_dropped_and_counted_with_their_line_numbers() {
         serde_json::json!([4, 6])
     );
     assert_eq!(json["cancellations"]["matched"][0]["rows"], 1);
+    assert_eq!(json["unreadable"][1]["lines"], 1);
     assert_eq!(
         json["cancellations"]["matched"][0]["convention"],
         "c_invoice"
     );
+}
+
+/// A quote left open at line 4 runs to the next quote, at line 7: the csv reader returns lines
+/// 4-7 as one record, which the report names with all four lines, so the customer whose only
+/// lines were inside it (13087) is not lost without a word. A description quoted over two
+/// lines (10-11) is a record like any other.
+#[test]
+fn an_unclosed_quote_is_reported_with_every_line_it_joined() {
+    let ingested = lenient("unclosed_quote.csv");
+    let report = &ingested.report;
+    assert_eq!(
+        unreadable(report),
+        [(UnreadableReason::UnclosedQuote, 1, vec![4])]
+    );
+    assert_eq!(report.unreadable[0].lines, 4);
+    assert_eq!(
+        report.unreadable[0].example,
+        "lines 4-7: 9 fields, but the header has 8"
+    );
+    assert_eq!((report.rows_read, report.rows_kept), (6, 5));
+    assert_eq!(
+        rfm(&ingested),
+        rfm_of(&[
+            ("13085", 7, 1, 83.4),
+            ("13086", 7, 1, 30.6),
+            ("13088", 3, 1, 23.8),
+            ("13089", 1, 2, 26.85),
+        ])
+    );
+    assert!(
+        report_text(report).contains(
+            "  unreadable, a quote left open joined the lines after it (an unclosed quote?): \
+             1 record over 4 lines (first at line 4; lines 4-7: 9 fields, but the header has 8)\n"
+        ),
+        "{}",
+        report_text(report)
+    );
+    match read("unclosed_quote.csv", &strict()) {
+        Err(error) => assert_eq!(
+            error.to_string(),
+            "lines 4-7: 9 fields, but the header has 8"
+        ),
+        Ok(_) => panic!("strict mode accepted an unclosed quote"),
+    }
 }
 
 #[test]

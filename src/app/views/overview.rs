@@ -137,7 +137,7 @@ fn DataQuality(quality: QualityReport) -> impl IntoView {
                 view! {
                     <tr title=u.example.clone()>
                         <td>{u.label.clone()}</td>
-                        <td class="num">{count(u.rows)}</td>
+                        <td class="num">{count(u.lines)}</td>
                         <td>{lines}</td>
                     </tr>
                 }

@@ -393,7 +393,8 @@ impl<'o> Aggregator<'o> {
         match self.read_line(record, at) {
             Err(error) if !self.options.strict => match UnreadableReason::of(&error) {
                 Some(reason) => {
-                    self.note_unreadable(reason, &error, &at());
+                    let at = at();
+                    self.note_unreadable(reason.over_lines(&at), &error, &at);
                     Ok(())
                 }
                 None => Err(error),
@@ -414,6 +415,7 @@ impl<'o> Aggregator<'o> {
                     reason,
                     label: reason.label().to_owned(),
                     rows: 0,
+                    lines: 0,
                     first_lines: Vec::new(),
                     example: error.to_string(),
                 });
@@ -422,11 +424,9 @@ impl<'o> Aggregator<'o> {
         };
         let lines = &mut self.unreadable[index];
         lines.rows += 1;
+        lines.lines += at.line_count();
         if lines.first_lines.len() < FIRST_LINES_SHOWN {
-            lines.first_lines.push(match at {
-                Location::Line(line) => *line,
-                Location::SheetRow { row, .. } => *row,
-            });
+            lines.first_lines.push(at.first_line());
         }
     }
 

@@ -51,7 +51,7 @@ pub use read_ahead::{NoReadAhead, ReadAhead};
 pub use source::{FileFormat, SNIFF_BYTES, SkippedSheet, TextEncoding};
 
 use duplicates::{DuplicateLines, WHOLE_FILE_LINES};
-use source::{Records, SheetRecords, TextLayout};
+use source::{Location, Records, SheetRecords, TextLayout};
 
 /// Stock codes that are not merchandise in the Online Retail data: postage, manual entries,
 /// discounts, carriage, bank charges, marketplace fees, charity, samples, bad-debt adjustments
@@ -196,6 +196,9 @@ pub enum UnreadableReason {
     NotADate,
     /// A line amount beyond [`MAX_LINE_AMOUNT`].
     AmountTooLarge,
+    /// A record of the wrong width whose quoted text runs over several lines: a quote left open
+    /// joined the lines after it (up to the next quote) into one record.
+    UnclosedQuote,
 }
 
 impl UnreadableReason {
@@ -207,6 +210,22 @@ impl UnreadableReason {
             UnreadableReason::NotAWholeNumber => "not a whole number >= 0",
             UnreadableReason::NotADate => "missing or unreadable date",
             UnreadableReason::AmountTooLarge => "amount too large",
+            UnreadableReason::UnclosedQuote => {
+                "a quote left open joined the lines after it (an unclosed quote?)"
+            }
+        }
+    }
+
+    /// The reason for a record at `at`: a field count that is off in a record running over
+    /// several lines is the unclosed quote that joined them, not the lines' own width.
+    pub fn over_lines(self, at: &Location) -> Self {
+        match self {
+            UnreadableReason::TooFewFields | UnreadableReason::TooManyFields
+                if at.line_count() > 1 =>
+            {
+                UnreadableReason::UnclosedQuote
+            }
+            reason => reason,
         }
     }
 
@@ -232,6 +251,9 @@ pub struct UnreadableLines {
     pub reason: UnreadableReason,
     pub label: String,
     pub rows: u64,
+    /// The lines of the file those records take: more than `rows` where an unclosed quote
+    /// joined several lines into one record.
+    pub lines: u64,
     /// The first [`FIRST_LINES_SHOWN`] of them: the line where the record starts in a CSV file,
     /// the row number within its sheet in a workbook.
     pub first_lines: Vec<u64>,

@@ -287,13 +287,40 @@ pub fn read_prefix(reader: &mut dyn Read, limit: usize) -> std::io::Result<Vec<u
 /// Where a record came from, for error messages.
 pub enum Location {
     Line(u64),
-    SheetRow { sheet: String, row: u64 },
+    /// A CSV record whose quoted text runs over several lines of the file.
+    Lines {
+        first: u64,
+        last: u64,
+    },
+    SheetRow {
+        sheet: String,
+        row: u64,
+    },
+}
+
+impl Location {
+    /// The line (or sheet row) the record starts at.
+    pub fn first_line(&self) -> u64 {
+        match self {
+            Location::Line(line) | Location::Lines { first: line, .. } => *line,
+            Location::SheetRow { row, .. } => *row,
+        }
+    }
+
+    /// How many lines of the file the record takes.
+    pub fn line_count(&self) -> u64 {
+        match self {
+            Location::Lines { first, last } => last - first + 1,
+            Location::Line(_) | Location::SheetRow { .. } => 1,
+        }
+    }
 }
 
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Location::Line(line) => write!(f, "line {line}"),
+            Location::Lines { first, last } => write!(f, "lines {first}-{last}"),
             Location::SheetRow { sheet, row } => write!(f, "sheet \"{sheet}\" row {row}"),
         }
     }
@@ -402,7 +429,22 @@ impl<'a> Records<'a> {
     /// ahead too).
     pub fn location(&self, record: &ByteRecord) -> Location {
         match self {
-            Records::Csv { .. } => Location::Line(record.position().map_or(0, |p| p.line())),
+            Records::Csv { .. } => {
+                let first = record.position().map_or(0, |p| p.line());
+                // A line break inside quotes stays in the field: each one is a line of the file.
+                match record
+                    .as_slice()
+                    .iter()
+                    .filter(|&&byte| byte == b'\n')
+                    .count() as u64
+                {
+                    0 => Location::Line(first),
+                    breaks => Location::Lines {
+                        first,
+                        last: first + breaks,
+                    },
+                }
+            }
             Records::Sheets(sheets) => sheets.location(record),
         }
     }
